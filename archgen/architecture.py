@@ -1,0 +1,122 @@
+"""Architecture: a loaded, expanded and checked spec, and everything derived from it.
+
+This is the public face of the compiler. Loading runs the front end, expands
+the Graph IR and runs the analysis passes; the back ends (Keras model, Python
+source, diagrams) are imported only when asked for, so checking never imports
+TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from archgen.errors import SpecError
+from archgen.expand import MAX_LAYERS, expand
+from archgen.ir import Graph, Node
+from archgen.passes import count, infer_shapes, smallest_input
+from archgen.passes.order import keras_order, unused_layers
+from archgen.spec import load_spec
+from archgen.spec.ast import Spec
+
+
+@dataclass(frozen=True)
+class Totals:
+    trainable: int
+    non_trainable: int
+    flops: int
+
+    @property
+    def params(self) -> int:
+        return self.trainable + self.non_trainable
+
+
+class Architecture:
+    """A checked network: the spec, its Graph IR with shapes, parameters and FLOPs."""
+
+    def __init__(self, spec: Spec, max_layers: int = MAX_LAYERS) -> None:
+        self.spec = spec
+        self.graph: Graph = expand(spec, max_layers)
+        infer_shapes(self.graph, hint_for_too_small=self._too_small_hint)
+        count(self.graph)
+        self.keras_order = keras_order(self.graph)
+        self._check_all_used()
+
+    @classmethod
+    def load(cls, path: str | Path, overrides: dict | None = None, **limits) -> Architecture:
+        return cls(load_spec(path, overrides), **limits)
+
+    def _check_all_used(self) -> None:
+        unused = unused_layers(self.graph, self.keras_order)
+        if unused:
+            node = self.graph[unused[0]]
+            raise node.error(
+                f"no output depends on '{node.name}' ({len(unused)} such layers)",
+                hint="list it under 'outputs:' (a side path's name is a tap), or remove it",
+            )
+
+    # --- facts -----------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def layers(self) -> list[Node]:
+        return list(self.graph)
+
+    @property
+    def outputs(self) -> list[Node]:
+        return [self.graph[name] for name in self.graph.outputs]
+
+    @cached_property
+    def totals(self) -> Totals:
+        nodes = self.layers
+        return Totals(
+            trainable=sum(n.trainable for n in nodes),
+            non_trainable=sum(n.non_trainable for n in nodes),
+            flops=sum(n.flops for n in nodes),
+        )
+
+    @cached_property
+    def min_input(self) -> int | None:
+        """The smallest square input size this network accepts (None: none up to the scan limit)."""
+        return smallest_input(self.graph)
+
+    def _too_small_hint(self) -> str:
+        shape = "x".join(str(n) for n in self.spec.input[:-1])
+        smallest = self.min_input
+        if smallest is None:
+            return f"no square input up to 2048 works with this network (given {shape})"
+        return (
+            f"the {shape} input is too small for this network: the smallest it accepts is "
+            f"{smallest}x{smallest} (see `archgen min-input`); resize the input in front"
+        )
+
+    # --- reports and back ends ---------------------------------------------------------
+
+    def summary(self) -> dict:
+        from archgen.report import summary_dict
+
+        return summary_dict(self)
+
+    def keras_model(self):
+        """The Keras model, built layer by layer from the IR (imports TensorFlow)."""
+        from archgen.backends.keras_runtime import build_model
+
+        return build_model(self)
+
+    def python_source(self) -> str:
+        """Standalone Keras source for this network, one function per block."""
+        from archgen.backends.python_source import generate
+
+        return generate(self)
+
+
+def load(path: str | Path, overrides: dict | None = None, **limits) -> Architecture:
+    """Load, expand and check a spec file. Raises SpecError with the file:line:col."""
+    return Architecture.load(path, overrides, **limits)
+
+
+__all__ = ["Architecture", "SpecError", "Totals", "load"]

@@ -1,0 +1,270 @@
+"""The building blocks of the op registry: attribute types and the OpDef record.
+
+An op is declared once, as an OpDef: its attributes (with types, defaults and
+the Keras keyword each one becomes), its shape rule, its parameter rule, its
+FLOP rule and its Keras layer class. Every back end reads the same record.
+
+Shapes are tuples without the batch axis, channels last: (H, W, C) for feature
+maps, (N,) for vectors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+REQUIRED = type("Required", (), {"__repr__": lambda self: "required"})()
+
+# Sizes above this are refused before any back end tries to allocate them.
+MAX_SIZE = 1 << 20
+
+
+class AttrError(ValueError):
+    """A value does not fit an attribute; the message says what was expected."""
+
+
+class ShapeError(Exception):
+    """An op cannot take the shapes it receives."""
+
+    def __init__(self, message: str, hint: str | None = None, too_small: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        # True when a larger input would have fixed it (the min-input pass then helps).
+        self.too_small = too_small
+
+
+# --- attribute types: each checks a value and returns its normalized form --------
+
+
+@dataclass(frozen=True)
+class AttrType:
+    name: str  # shown in errors, `archgen ops` and the JSON schema
+    check: Callable
+    schema: dict = field(default_factory=dict)
+
+    def __call__(self, value):
+        return self.check(value)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive(value):
+    if not _is_int(value):
+        raise AttrError(f"expected a whole number, got {_describe(value)}")
+    if value < 1:
+        raise AttrError(f"must be at least 1, got {value}")
+    if value > MAX_SIZE:
+        raise AttrError(f"{value:,} is larger than the limit of {MAX_SIZE:,}")
+    return value
+
+
+def _non_negative(value):
+    if not _is_int(value) or value < 0:
+        raise AttrError(f"expected a whole number >= 0, got {_describe(value)}")
+    if value > MAX_SIZE:
+        raise AttrError(f"{value:,} is larger than the limit of {MAX_SIZE:,}")
+    return value
+
+
+def _pair_of(item_check):
+    def check(value):
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise AttrError(f"expected one number or two [height, width], got {len(value)}")
+            return (item_check(value[0]), item_check(value[1]))
+        return (item_check(value), item_check(value))
+
+    return check
+
+
+def _float_between(low: float, high: float):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise AttrError(f"expected a number, got {_describe(value)}")
+        if not low <= value <= high:
+            raise AttrError(f"must be between {low} and {high}, got {value}")
+        return float(value)
+
+    return check
+
+
+def _bool(value):
+    if not isinstance(value, bool):
+        raise AttrError(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _padding2d(value):
+    """Keras ZeroPadding2D: n, [h, w] or [[top, bottom], [left, right]]."""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        if len(value) != 2:
+            raise AttrError("expected [[top, bottom], [left, right]]")
+        return tuple(_pair_of(_non_negative)(side) for side in value)
+    height, width = _pair_of(_non_negative)(value)
+    return ((height, height), (width, width))
+
+
+def choice(*options: str) -> AttrType:
+    def check(value):
+        if value not in options:
+            raise AttrError(f"expected one of {', '.join(options)}; got {_describe(value)}")
+        return value
+
+    return AttrType("|".join(options), check, {"enum": list(options)})
+
+
+def _describe(value) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return f"the list {list(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+_INT_SCHEMA = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\$"}]}
+_PAIR_SCHEMA = {"anyOf": [_INT_SCHEMA, {"type": "array", "maxItems": 2, "minItems": 2}]}
+POSITIVE = AttrType("int >= 1", _positive, _INT_SCHEMA)
+NON_NEGATIVE = AttrType("int >= 0", _non_negative, _INT_SCHEMA)
+PAIR = AttrType("int or [h, w]", _pair_of(_positive), _PAIR_SCHEMA)
+OPTIONAL_PAIR = AttrType(
+    "int or [h, w] (default: the pool size)",
+    lambda v: None if v is None else _pair_of(_positive)(v),
+    _PAIR_SCHEMA,
+)
+PADDING2D = AttrType("int, [h, w] or [[top, bottom], [left, right]]", _padding2d)
+BOOL = AttrType("bool", _bool, {"type": "boolean"})
+UNIT_FLOAT = AttrType("number in [0, 1]", _float_between(0.0, 1.0))
+ANY_FLOAT = AttrType("number", _float_between(-1e9, 1e9))
+POSITIVE_FLOAT = AttrType("number > 0", _float_between(1e-12, 1e9))
+PADDING = choice("valid", "same")
+ACTIVATION_NAMES = (
+    "linear",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "sigmoid",
+    "hard_sigmoid",
+    "tanh",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "silu",
+    "hard_swish",
+    "mish",
+    "exponential",
+)
+ACTIVATION = choice(*ACTIVATION_NAMES)
+OPTIONAL_ACTIVATION = AttrType(
+    "activation name or null",
+    lambda v: None if v is None else ACTIVATION(v),
+    {"enum": [None, *ACTIVATION_NAMES]},
+)
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One attribute of an op.
+
+    `keras` is the keyword it becomes on the Keras layer (None: not passed);
+    `positional` passes it positionally, as people write Conv2D(64, 3).
+    Defaults equal Keras' own defaults (a test checks it), so a back end may omit
+    an attribute the spec did not set.
+    """
+
+    name: str
+    type: AttrType
+    default: object = REQUIRED
+    help: str = ""
+    keras: str | None = None
+    positional: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+def no_params(attrs, inputs, output) -> tuple[int, int]:
+    return (0, 0)
+
+
+def no_flops(attrs, inputs, output) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class OpDef:
+    name: str
+    family: str  # conv, norm, activation, pool, merge, reshape, dense, input
+    help: str
+    attrs: tuple[Attr, ...]
+    shape: Callable  # (attrs, [input shapes]) -> output shape
+    keras_class: str  # a class in keras.layers, or in backends/custom_layers.py
+    params: Callable = no_params  # (attrs, inputs, output) -> (trainable, non_trainable)
+    flops: Callable = no_flops  # (attrs, inputs, output) -> multiply-accumulates
+    merge: bool = False  # takes several inputs (concat, add)
+    custom_layer: bool = False  # keras_class is defined by archgen, not keras.layers
+    keras_extra: tuple = ()  # constant keyword arguments, as (name, value) pairs
+
+    def attr(self, name: str) -> Attr | None:
+        return next((a for a in self.attrs if a.name == name), None)
+
+
+# --- shape arithmetic shared by convolutions and pools -----------------------------
+
+
+def spatial(size: int, kernel: int, stride: int, padding: str, dilation: int = 1) -> int:
+    """Keras' output size along one axis (floor for 'valid', ceil for 'same')."""
+    if padding == "same":
+        return -(-size // stride)
+    span = (kernel - 1) * dilation + 1
+    return (size - span) // stride + 1 if size >= span else 0
+
+
+def feature_map(op: str, shape: tuple) -> tuple[int, int, int]:
+    if len(shape) != 3:
+        raise ShapeError(
+            f"{op} needs a feature map (height x width x channels), "
+            f"but receives a tensor of shape {format_shape(shape)}",
+            hint="feature-map ops come before flatten / global pooling",
+        )
+    return shape
+
+
+def window(op: str, shape: tuple, kernel, strides, padding: str, dilation=(1, 1)):
+    """Output (H, W) of a sliding window, or a ShapeError saying why it does not fit."""
+    height, width, _ = feature_map(op, shape)
+    out = tuple(
+        spatial(n, k, s, padding, d)
+        for n, k, s, d in zip((height, width), kernel, strides, dilation, strict=True)
+    )
+    if min(out) < 1:
+        span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation, strict=True))
+        raise ShapeError(
+            f"{op} {span[0]}x{span[1]} with padding 'valid' does not fit "
+            f"the {height}x{width} map it receives",
+            hint="the input is too small for this network",
+            too_small=True,
+        )
+    return out
+
+
+def format_shape(shape) -> str:
+    return " x ".join(str(n) for n in shape)
+
+
+def prod(values) -> int:
+    return math.prod(values)

@@ -1,0 +1,56 @@
+"""Shape inference: the output shape of every layer, or an error at the layer that breaks."""
+
+from __future__ import annotations
+
+from archgen.ir import Graph
+from archgen.ops import REGISTRY, ShapeError
+from archgen.ops.base import format_shape, prod
+
+# A tensor larger than this (elements per example) is refused before Keras
+# would try to allocate it.
+MAX_TENSOR_ELEMENTS = 1 << 31
+
+
+def infer_shapes(graph: Graph, input_shape: tuple | None = None, hint_for_too_small=None) -> None:
+    """Set `node.shape` on every node; raise SpecError at the first layer that fails.
+
+    `hint_for_too_small` is called when a larger input would fix the failure; it
+    returns a hint (the smallest input that works), so that the error says it.
+    """
+    for node in graph:
+        if node.op == "input":
+            node.shape = tuple(input_shape or node.attrs["shape"])
+            continue
+        try:
+            node.shape = _shape_of(node, graph)
+        except ShapeError as exc:
+            hint = exc.hint
+            if exc.too_small and hint_for_too_small is not None:
+                hint = hint_for_too_small() or hint
+            raise node.error(exc.message, hint) from None
+
+
+def _shape_of(node, graph: Graph) -> tuple:
+    inputs = [graph[name].shape for name in node.inputs]
+    shape = REGISTRY[node.op].shape(node.attrs, inputs)
+    if prod(shape) > MAX_TENSOR_ELEMENTS:
+        raise ShapeError(
+            f"the output ({format_shape(shape)}) has {prod(shape):,} values per example, "
+            f"more than the limit of {MAX_TENSOR_ELEMENTS:,}",
+            hint="check the filters and the input size",
+        )
+    return shape
+
+
+def try_shapes(graph: Graph, input_shape: tuple) -> bool:
+    """Whether every layer accepts `input_shape` (shapes are left as they were)."""
+    saved = [node.shape for node in graph]
+    try:
+        for node in graph:
+            node.shape = tuple(input_shape) if node.op == "input" else _shape_of(node, graph)
+        return True
+    except ShapeError:
+        return False
+    finally:
+        for node, shape in zip(graph, saved, strict=True):
+            node.shape = shape

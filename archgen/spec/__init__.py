@@ -1,0 +1,118 @@
+"""The front end: spec files -> a checked Spec AST.
+
+`load_spec` reads a file, follows `extends:` to the specs it builds on, applies
+`--set` overrides and checks every name. What it returns is ready to expand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from archgen.errors import Loc, SpecError, did_you_mean
+from archgen.spec.ast import Spec
+from archgen.spec.parser import parse_input, parse_spec
+from archgen.spec.resolve import check_spec
+from archgen.spec.yaml_loader import DEFAULT_LIMITS, Limits, load_file, load_text
+
+MAX_EXTENDS_DEPTH = 16
+
+
+def load_spec(
+    path: str | Path, overrides: dict | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Spec:
+    spec = _load_chain(Path(path), [], limits)
+    if overrides:
+        spec = apply_overrides(spec, overrides)
+    check_spec(spec)
+    return spec
+
+
+def _load_chain(path: Path, chain: list[Path], limits: Limits) -> Spec:
+    doc = load_file(path, limits)
+    base = None
+    if isinstance(doc, dict) and "extends" in doc:
+        loc = doc.value_loc("extends")
+        target = doc["extends"]
+        if not isinstance(target, str) or not target.endswith((".yaml", ".yml")):
+            raise SpecError(
+                f"'extends' names a spec file, not {target!r}",
+                loc,
+                hint="extends: inception_v4.yaml (relative to this file)",
+            )
+        base_path = (path.parent / target).resolve()
+        seen = [*chain, path.resolve()]
+        if base_path in seen:
+            cycle = " -> ".join(p.name for p in [*seen[seen.index(base_path) :], base_path])
+            raise SpecError(
+                f"'extends' makes a cycle: {cycle}",
+                loc,
+                hint="a spec cannot extend itself, directly or through others",
+            )
+        if len(seen) > MAX_EXTENDS_DEPTH:
+            raise SpecError(f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'", loc)
+        if not base_path.is_file():
+            raise SpecError(
+                f"'extends' names {target!r}, which does not exist",
+                loc,
+                hint=f"looked for {base_path}",
+            )
+        base = _load_chain(base_path, seen, limits)
+    return parse_spec(doc, str(path), base)
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """`name=value` from the command line; the value is read as YAML (10, [28, 28, 1])."""
+    name, sep, value = text.partition("=")
+    where = Loc("--set " + text, 1, 1)
+    if not sep or not name.strip():
+        raise SpecError(f"--set takes name=value, not {text!r}", where, hint="--set classes=10")
+    parsed = load_text(value or "null", "--set " + text)
+    return name.strip(), parsed
+
+
+def apply_overrides(spec: Spec, overrides: dict) -> Spec:
+    """A copy of `spec` with `input` and params replaced, type-checked like the spec."""
+    params = dict(spec.params)
+    param_locs = dict(spec.param_locs)
+    input_shape, input_loc = spec.input, spec.input_loc
+    for name, value in overrides.items():
+        loc = Loc(f"--set {name}", 1, 1)
+        if name == "input":
+            input_shape, input_loc = parse_input(value, loc), loc
+            continue
+        if name not in params:
+            raise SpecError(
+                f"the spec has no parameter '{name}'",
+                loc,
+                hint=did_you_mean(name, [*params, "input"])
+                or f"parameters: {', '.join(['input', *params])}",
+            )
+        _check_same_type(name, params[name], value, loc)
+        params[name], param_locs[name] = value, loc
+    return dataclasses.replace(
+        spec, params=params, param_locs=param_locs, input=input_shape, input_loc=input_loc
+    )
+
+
+def _check_same_type(name: str, default, value, loc: Loc) -> None:
+    def kind(v):
+        if isinstance(v, bool):
+            return "true/false"
+        if isinstance(v, (int, float)):
+            return "a number"
+        if isinstance(v, list):
+            return "a list"
+        return "text" if isinstance(v, str) else type(v).__name__
+
+    whole = isinstance(default, int) and not isinstance(default, bool)
+    if kind(default) != kind(value) or (whole and not isinstance(value, int)):
+        wanted = "a whole number" if whole else kind(default)
+        raise SpecError(
+            f"parameter '{name}' is {wanted} (default {default!r}), not {value!r}",
+            loc,
+            hint=f"--set {name}={default!r}",
+        )
+
+
+__all__ = ["Limits", "Spec", "apply_overrides", "load_spec", "parse_override"]

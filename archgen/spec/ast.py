@@ -1,0 +1,112 @@
+"""The Spec AST: what a spec file says, before blocks are expanded.
+
+Values inside may still hold Expr/Template objects (see expr.py); they are
+evaluated when the spec is expanded into the Graph IR. Every node keeps the
+location it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archgen.errors import Loc
+from archgen.ops import REQUIRED
+
+
+@dataclass
+class Call:
+    """`conv_bn: {filters: 64, kernel: 1}`: an op or a block, with its arguments."""
+
+    target: str
+    args: dict  # argument name -> parsed value
+    arg_locs: dict  # argument name -> Loc of the value
+    name: object  # str, Template, or None (named automatically)
+    loc: Loc
+    key_locs: dict = field(default_factory=dict)  # argument name -> Loc of the key
+
+    @property
+    def kind(self) -> str:
+        return self.target
+
+
+@dataclass
+class Branch:
+    name: str
+    path: list  # of items; an empty path is the identity (for add)
+    loc: Loc
+
+
+@dataclass
+class Merge:
+    """`concat:` or `add:` of named, ordered branches, each a path from the same input."""
+
+    op: str  # "concat" or "add"
+    branches: list[Branch]
+    name: object
+    loc: Loc
+    scale: object = None  # add only: first + scale * second (Inception-ResNet)
+    activation: object = None  # add only: activation after the sum
+    option_locs: dict = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.op
+
+
+@dataclass
+class Repeat:
+    """`repeat: 3` with `seq: [...]`: the path repeated, with a loop index."""
+
+    count: object
+    index: str
+    body: list
+    loc: Loc
+
+
+@dataclass
+class Side:
+    """`side: [...]`: a path that starts from the current tensor and leaves it
+    unchanged (an auxiliary head); its named items are taps for `outputs:`."""
+
+    body: list
+    loc: Loc
+
+
+@dataclass
+class Arg:
+    name: str
+    default: object  # REQUIRED or a value
+    loc: Loc
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass
+class BlockDef:
+    """A parametric block: a function of its args, in the generated source too."""
+
+    name: str
+    args: dict[str, Arg]
+    body: object  # a path (list of items) or one Merge
+    doc: str | None
+    loc: Loc
+
+
+@dataclass
+class Spec:
+    file: str
+    name: str
+    title: str
+    source: str | None
+    doc: str | None
+    input: tuple[int, ...]
+    input_loc: Loc
+    params: dict  # name -> value
+    param_locs: dict  # name -> Loc
+    blocks: dict[str, BlockDef]
+    model: list
+    outputs: list[tuple[str, Loc]]  # empty: the end of the model
+    loc: Loc
+    extends: str | None = None  # the file this spec extends, if any

@@ -1,0 +1,427 @@
+"""Front end, second half: located YAML values -> Spec AST.
+
+This module checks the form of a spec (which keys exist, what type each value
+has); `resolve.py` checks what the names refer to; the shape passes check what
+the layers compute.
+"""
+
+from __future__ import annotations
+
+import re
+
+from archgen.errors import Loc, SpecError, did_you_mean
+from archgen.ops import REQUIRED
+from archgen.spec.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec
+from archgen.spec.expr import NAME_RE, parse_value
+from archgen.spec.yaml_loader import YMap, located
+
+SPEC_VERSION = 1
+TOP_LEVEL_KEYS = (
+    "archgen",
+    "name",
+    "title",
+    "source",
+    "doc",
+    "extends",
+    "input",
+    "params",
+    "blocks",
+    "model",
+    "prepend",
+    "outputs",
+)
+CONSTRUCTS = ("concat", "add", "repeat", "side")
+# Words with a meaning of their own in a path: no block may take them as a name.
+RESERVED = {*CONSTRUCTS, "seq", "args", "doc", "name", "index", "scale", "activation"}
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
+MAX_NAME_LENGTH = 64
+
+
+def expect(value, kind: type, what: str, loc: Loc, example: str):
+    """`value` if it has the type a spec needs there, else a SpecError showing an example."""
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    names = {dict: "a mapping", list: "a list", str: "text", int: "a whole number"}
+    raise SpecError(
+        f"{what} must be {names.get(kind, kind.__name__)}, not {_kind_of(value)}",
+        loc,
+        hint=f"for example: {example}",
+    )
+
+
+def _kind_of(value) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text ({value!r})"
+    return f"{type(value).__name__} ({value!r})"
+
+
+def identifier(value, what: str, loc: Loc) -> str:
+    """A name that becomes a Python identifier in generated source."""
+    expect(value, str, what, loc, "conv_bn")
+    if not NAME_RE.fullmatch(value) or len(value) > MAX_NAME_LENGTH:
+        raise SpecError(
+            f"{what} {value!r} is not a valid name",
+            loc,
+            hint=f"use letters, digits and _, not starting with a digit, "
+            f"at most {MAX_NAME_LENGTH} characters",
+        )
+    if value.startswith("__"):
+        raise SpecError(f"{what} {value!r} may not start with '__'", loc, hint="rename it")
+    return value
+
+
+def layer_name(value, loc: Loc):
+    """An instance name: plain text or a template such as "mixed${9 + i}"."""
+    if not isinstance(value, str):
+        raise SpecError(
+            f"a name must be text, not {_kind_of(value)}", loc, hint='for example: name: "mixed0"'
+        )
+    parsed = parse_value(value, loc)
+    literal = [parsed] if isinstance(parsed, str) else getattr(parsed, "parts", None)
+    if literal is None:
+        raise SpecError(
+            f"the name {value!r} is a whole reference",
+            loc,
+            hint='names are text with optional ${...} parts, such as "block${i + 1}"',
+        )
+    for part in literal:
+        if isinstance(part, str) and not _NAME_CHARS.fullmatch(part):
+            raise SpecError(
+                f"the name {value!r} has characters other than letters, digits and _",
+                loc,
+                hint="layer names use letters, digits and _ (the '.' separates scopes)",
+            )
+    if isinstance(parsed, str):
+        return identifier(parsed, "the name", loc)
+    if len(value) > MAX_NAME_LENGTH:
+        raise SpecError(f"the name {value!r} is too long", loc, hint="shorten it")
+    return parsed
+
+
+def check_keys(mapping: YMap, allowed, what: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise SpecError(
+                f"unknown key '{key}' in {what}",
+                mapping.key_loc(key),
+                hint=did_you_mean(key, allowed) or f"allowed here: {', '.join(allowed)}",
+            )
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def parse_arg_value(value, loc: Loc):
+    """A value inside a call: numbers, text, lists, with $references anywhere."""
+    if isinstance(value, list):
+        locs = getattr(value, "item_locs", [])
+        return [parse_arg_value(v, locs[i] if i < len(locs) else loc) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        raise SpecError(
+            "an argument value cannot be a mapping",
+            loc,
+            hint="arguments take numbers, text, true/false or lists",
+        )
+    return parse_value(value, loc)
+
+
+def literal(value, what: str, loc: Loc):
+    """A plain value (params, defaults): no $references."""
+    if isinstance(value, dict):
+        raise SpecError(f"{what} cannot be a mapping", loc)
+    if isinstance(value, list):
+        return [literal(v, what, loc) for v in value]
+    if isinstance(value, str) and "$" in value:
+        raise SpecError(
+            f"{what} must be a plain value, not {value!r}",
+            loc,
+            hint="references ($name) are for arguments inside blocks and the model",
+        )
+    return value
+
+
+def parse_input(value, loc: Loc) -> tuple[int, ...]:
+    example = "input: [299, 299, 3]"
+    expect(value, list, "input", loc, example)
+    if not 1 <= len(value) <= 3 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
+    ):
+        raise SpecError(
+            f"input must be [height, width, channels] of whole numbers >= 1, not {list(value)}",
+            loc,
+            hint=example,
+        )
+    return tuple(value)
+
+
+# --- paths and items ------------------------------------------------------------------------
+
+
+def parse_path(value, loc: Loc, what: str = "a path") -> list:
+    if value is None:
+        return []
+    expect(value, list, what, loc, "[conv2d: {filters: 32, kernel: 3}, relu]")
+    locs = getattr(value, "item_locs", [])
+    return [parse_item(v, locs[i] if i < len(locs) else loc) for i, v in enumerate(value)]
+
+
+def parse_item(value, loc: Loc):
+    if isinstance(value, str):
+        return Call(identifier(value, "an op or block", loc), {}, {}, None, loc)
+    if not isinstance(value, dict) or not value:
+        raise SpecError(
+            f"a path item must be an op or block, not {_kind_of(value)}",
+            loc,
+            hint="for example: - conv2d: {filters: 32, kernel: 3}   or   - relu",
+        )
+    constructs = [k for k in value if k in CONSTRUCTS]
+    if len(constructs) > 1:
+        raise SpecError(
+            f"one item cannot be both '{constructs[0]}' and '{constructs[1]}'",
+            value.key_loc(constructs[1]),
+            hint="start a new list item with '-'",
+        )
+    if constructs == ["repeat"]:
+        return parse_repeat(value, loc)
+    if constructs == ["side"]:
+        check_keys(value, ("side",), "a side path")
+        return Side(parse_path(value["side"], value.value_loc("side"), "side"), loc)
+    if constructs:
+        return parse_merge(value, constructs[0], loc)
+    if len(value) != 1:
+        keys = list(value)
+        raise SpecError(
+            f"a path item names one op or block; this one has {len(keys)} keys: {', '.join(keys)}",
+            value.key_loc(keys[1]),
+            hint="indent the arguments under the op, or start a new item with '-'",
+        )
+    (target,) = value
+    return parse_call(target, value[target], value.key_loc(target), value.value_loc(target))
+
+
+def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
+    identifier(target, "an op or block", loc)
+    if args is None:
+        args = located({}, args_loc)
+    if not isinstance(args, dict):
+        raise SpecError(
+            f"the arguments of '{target}' must be a mapping, not {_kind_of(args)}",
+            args_loc,
+            hint=f"for example: {target}: {{filters: 64}}",
+        )
+    values, locs, key_locs, name = {}, {}, {}, None
+    for key, value in args.items():
+        key_locs[key] = args.key_loc(key)
+        identifier(key, "an argument", key_locs[key])
+        if key == "name":
+            name = layer_name(value, args.value_loc(key))
+            continue
+        values[key] = parse_arg_value(value, args.value_loc(key))
+        locs[key] = args.value_loc(key)
+    return Call(target, values, locs, name, loc, key_locs)
+
+
+def parse_merge(value: YMap, op: str, loc: Loc) -> Merge:
+    allowed = ("concat", "name") if op == "concat" else ("add", "name", "scale", "activation")
+    check_keys(value, allowed, f"'{op}'")
+    branches_value = value[op]
+    example = f"{op}: {{branch_a: [...], branch_b: [...]}}"
+    expect(branches_value, dict, f"the branches of '{op}'", value.value_loc(op), example)
+    branches = []
+    for name, path in branches_value.items():
+        key_loc = branches_value.key_loc(name)
+        identifier(name, "a branch name", key_loc)
+        branches.append(Branch(name, parse_path(path, branches_value.value_loc(name)), key_loc))
+    if len(branches) < 2:
+        raise SpecError(
+            f"'{op}' needs at least two branches, found {len(branches)}",
+            value.value_loc(op),
+            hint=example,
+        )
+    if op == "add" and "scale" in value and len(branches) != 2:
+        raise SpecError(
+            "a scaled add takes exactly two branches: the shortcut and the residual",
+            value.key_loc("scale"),
+        )
+    name = layer_name(value["name"], value.value_loc("name")) if "name" in value else None
+    options = {
+        k: parse_arg_value(value[k], value.value_loc(k))
+        for k in ("scale", "activation")
+        if k in value
+    }
+    return Merge(
+        op,
+        branches,
+        name,
+        loc,
+        scale=options.get("scale"),
+        activation=options.get("activation"),
+        option_locs={k: value.value_loc(k) for k in options},
+    )
+
+
+def parse_repeat(value: YMap, loc: Loc) -> Repeat:
+    check_keys(value, ("repeat", "seq", "index"), "'repeat'")
+    if "seq" not in value:
+        raise SpecError(
+            "'repeat' needs a 'seq' to repeat",
+            loc,
+            hint="- repeat: 3\n    seq: [conv_bn: {filters: 64, kernel: 3}]",
+        )
+    count = parse_arg_value(value["repeat"], value.value_loc("repeat"))
+    index = identifier(value.get("index", "i"), "a repeat index", value.value_loc("index"))
+    return Repeat(count, index, parse_path(value["seq"], value.value_loc("seq"), "seq"), loc)
+
+
+# --- blocks ---------------------------------------------------------------------------------
+
+
+def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
+    identifier(name, "a block name", loc)
+    if name in RESERVED:
+        raise SpecError(f"'{name}' is a keyword of the spec language", loc, hint="rename the block")
+    expect(value, dict, f"block '{name}'", value_loc, "{args: {filters: required}, seq: [...]}")
+    args = {}
+    if "args" in value:
+        arg_map = expect(value["args"], dict, "args", value.value_loc("args"), "{filters: 64}")
+        for arg, default in arg_map.items():
+            arg_loc = arg_map.key_loc(arg)
+            identifier(arg, "an argument name", arg_loc)
+            if arg in RESERVED:
+                raise SpecError(
+                    f"'{arg}' cannot be an argument name", arg_loc, hint="it is a keyword"
+                )
+            default = REQUIRED if default == "required" else default
+            if default is not REQUIRED:
+                default = literal(default, "a default", arg_map.value_loc(arg))
+            args[arg] = Arg(arg, default, arg_loc)
+    doc = value.get("doc")
+    if doc is not None:
+        expect(doc, str, "doc", value.value_loc("doc"), "doc: what the block does")
+    body_keys = [k for k in value if k not in ("args", "doc")]
+    if "seq" in body_keys:
+        check_keys(value, ("args", "doc", "seq"), f"block '{name}' (a seq block)")
+        body = parse_path(value["seq"], value.value_loc("seq"), "seq")
+    elif "concat" in body_keys or "add" in body_keys:
+        rest = located({k: value[k] for k in body_keys}, value.loc)
+        rest.key_locs = {k: value.key_loc(k) for k in body_keys}
+        rest.value_locs = {k: value.value_loc(k) for k in body_keys}
+        body = parse_item(rest, value.loc)
+        if isinstance(body, Merge) and body.name is not None:
+            raise SpecError(
+                "a block's body takes its name from each use of the block",
+                rest.key_loc("name"),
+                hint="give the name where the block is used: my_block: {name: ...}",
+            )
+    else:
+        raise SpecError(
+            f"block '{name}' has no body",
+            loc,
+            hint="give it a 'seq: [...]', a 'concat: {...}' or an 'add: {...}'",
+        )
+    return BlockDef(name, args, body, doc, loc)
+
+
+# --- the whole document ---------------------------------------------------------------------
+
+
+def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
+    """Build the Spec AST of one file; `base` is the spec it extends, if any."""
+    doc_loc = Loc(file, 1, 1)
+    expect(doc, dict, "a spec", getattr(doc, "loc", doc_loc), "archgen: 1")
+    check_keys(doc, TOP_LEVEL_KEYS, "the spec")
+    version = doc.get("archgen")
+    if version != SPEC_VERSION:
+        raise SpecError(
+            "missing 'archgen: 1'" if version is None else f"unknown spec version {version!r}",
+            doc.value_loc("archgen") if "archgen" in doc else doc.loc,
+            hint="a spec starts with 'archgen: 1'",
+        )
+    for key in ("name", "input", "model"):
+        if key not in doc and base is None:
+            raise SpecError(f"the spec has no '{key}'", doc.loc, hint=_REQUIRED_HINTS[key])
+    if "prepend" in doc and base is None:
+        raise SpecError(
+            "'prepend' adds layers in front of a model that the spec extends",
+            doc.key_loc("prepend"),
+            hint="put the layers at the start of 'model', or add 'extends: base.yaml'",
+        )
+
+    def text(key: str, default):
+        if key not in doc:
+            return default
+        return expect(doc[key], str, key, doc.value_loc(key), f"{key}: some text")
+
+    name = (
+        identifier(doc["name"], "the spec name", doc.value_loc("name")) if "name" in doc else None
+    )
+    params, param_locs = _parse_params(doc, base)
+    blocks = dict(base.blocks) if base else {}
+    if "blocks" in doc:
+        block_map = expect(doc["blocks"], dict, "blocks", doc.value_loc("blocks"), "{conv_bn: ...}")
+        for block, body in block_map.items():
+            blocks[block] = parse_block(
+                block, body, block_map.key_loc(block), block_map.value_loc(block)
+            )
+    model = parse_path(doc["model"], doc.value_loc("model"), "model") if "model" in doc else None
+    if model is None:
+        model = list(base.model)
+    if "prepend" in doc:
+        model = parse_path(doc["prepend"], doc.value_loc("prepend"), "prepend") + model
+    if not model:
+        raise SpecError("the model is empty", doc.value_loc("model"), hint=_REQUIRED_HINTS["model"])
+
+    return Spec(
+        file=file,
+        name=name or base.name,
+        title=text("title", name or base.title),
+        source=text("source", base.source if base else None),
+        doc=text("doc", None),
+        input=parse_input(doc["input"], doc.value_loc("input")) if "input" in doc else base.input,
+        input_loc=doc.value_loc("input") if "input" in doc else base.input_loc,
+        params=params,
+        param_locs=param_locs,
+        blocks=blocks,
+        model=model,
+        outputs=_parse_outputs(doc) if "outputs" in doc else (base.outputs if base else []),
+        loc=doc.loc,
+        extends=base.file if base else None,
+    )
+
+
+_REQUIRED_HINTS = {
+    "name": "name: my_network",
+    "input": "input: [224, 224, 3]",
+    "model": "model: [conv2d: {filters: 32, kernel: 3}, relu, global_avg_pool, dense: {units: 10}]",
+}
+
+
+def _parse_params(doc: YMap, base: Spec | None):
+    params = dict(base.params) if base else {}
+    locs = dict(base.param_locs) if base else {}
+    if "params" in doc:
+        mapping = expect(doc["params"], dict, "params", doc.value_loc("params"), "{classes: 1000}")
+        for key, value in mapping.items():
+            identifier(key, "a parameter name", mapping.key_loc(key))
+            params[key] = literal(value, f"parameter '{key}'", mapping.value_loc(key))
+            locs[key] = mapping.value_loc(key)
+    return params, locs
+
+
+def _parse_outputs(doc: YMap) -> list[tuple[str, Loc]]:
+    value, loc = doc["outputs"], doc.value_loc("outputs")
+    if isinstance(value, str):
+        return [(value, loc)]
+    expect(value, list, "outputs", loc, "outputs: [predictions, aux1]")
+    locs = value.item_locs
+    return [
+        (expect(v, str, "an output", locs[i], "predictions"), locs[i]) for i, v in enumerate(value)
+    ]

@@ -1,0 +1,226 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML composes the document into nodes (libyaml's C composer when available);
+we then build plain Python values ourselves, so that
+- only the core YAML types exist (no Python tags, no custom objects),
+- duplicate keys are an error instead of a silent overwrite,
+- every mapping and list knows the file, line and column of its keys and items,
+- alias expansion, nesting depth and file size stay within limits (a YAML bomb
+  fails fast instead of exhausting memory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from archgen.errors import Loc, SpecError
+
+try:  # libyaml is several times faster; locations are the same
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a spec file may cost to read. Raise them with care."""
+
+    max_file_bytes: int = 4 * 1024 * 1024
+    max_values: int = 1_000_000  # values after alias expansion
+    max_depth: int = 64
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class YMap(dict):
+    """A YAML mapping: a dict that also knows where its keys and values are."""
+
+    loc: Loc
+    key_locs: dict
+    value_locs: dict
+
+    def key_loc(self, key: str) -> Loc:
+        return self.key_locs.get(key, self.loc)
+
+    def value_loc(self, key: str) -> Loc:
+        return self.value_locs.get(key, self.loc)
+
+
+class YList(list):
+    """A YAML sequence: a list that also knows where each item is."""
+
+    loc: Loc
+    item_locs: list
+
+    def item_loc(self, index: int) -> Loc:
+        return self.item_locs[index] if index < len(self.item_locs) else self.loc
+
+
+def located(value, loc: Loc):
+    """A mapping or list built in code (not read from YAML), located at `loc`."""
+    if isinstance(value, dict):
+        out = YMap(value)
+        out.loc, out.key_locs, out.value_locs = loc, {}, {}
+        return out
+    if isinstance(value, list):
+        out = YList(value)
+        out.loc, out.item_locs = loc, []
+        return out
+    return value
+
+
+def loc_of(value, default: Loc) -> Loc:
+    return getattr(value, "loc", default)
+
+
+def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise SpecError(
+                f"the file is {size:,} bytes, more than the limit of {limits.max_file_bytes:,}",
+                Loc(str(path), 1, 1),
+                hint="a spec this large is unusual; split it, or raise Limits.max_file_bytes",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror}", Loc(str(path), 0, 0)) from None
+    return load_text(data, str(path), limits)
+
+
+def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS):
+    """Parse one YAML document into located values (YMap, YList and scalars)."""
+    if isinstance(data, bytes):
+        data = _decode(data, filename)
+    if len(data) > limits.max_file_bytes:
+        raise SpecError("the text is larger than the file size limit", Loc(filename, 1, 1))
+    try:
+        node = yaml.compose(data, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Loc(filename, mark.line + 1, mark.column + 1) if mark else Loc(filename, 1, 1)
+        raise SpecError(
+            f"YAML syntax error: {exc.problem or exc.context}",
+            loc,
+            hint="check the indentation and the brackets near this position",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"YAML error: {exc}", Loc(filename, 1, 1)) from None
+    if node is None:
+        raise SpecError(
+            "the file is empty", Loc(filename, 1, 1), hint="a spec starts with 'archgen: 1'"
+        )
+    return _Builder(filename, limits).build(node, 0)
+
+
+def _decode(data: bytes, filename: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SpecError(
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            Loc(filename, line, col),
+            hint="save the spec as UTF-8",
+        ) from None
+
+
+class _Builder:
+    def __init__(self, filename: str, limits: Limits) -> None:
+        self.filename = filename
+        self.limits = limits
+        self.count = 0
+
+    def loc(self, node) -> Loc:
+        return Loc(self.filename, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node, depth: int):
+        self.count += 1
+        if self.count > self.limits.max_values:
+            raise SpecError(
+                f"the document expands to more than {self.limits.max_values:,} values",
+                self.loc(node),
+                hint="YAML aliases (*name) are expanding too much; write the values out",
+            )
+        if depth > self.limits.max_depth:
+            raise SpecError(
+                f"the document nests deeper than {self.limits.max_depth} levels",
+                self.loc(node),
+                hint="flatten the structure, or define a block and use it",
+            )
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return self.sequence(node, depth)
+        return self.scalar(node)
+
+    def mapping(self, node, depth: int) -> YMap:
+        self.check_tag(node, _MAP_TAG)
+        out = located({}, self.loc(node))
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise SpecError(
+                    "YAML merge keys (<<) are not supported",
+                    self.loc(key_node),
+                    hint="use 'extends:' or a block to share definitions",
+                )
+            key = self.build(key_node, depth + 1)
+            if not isinstance(key, str):
+                raise SpecError(
+                    f"a key must be text, not {type(key).__name__} ({key!r})",
+                    self.loc(key_node),
+                    hint="quote the key",
+                )
+            if key in out:
+                first = out.key_locs[key]
+                raise SpecError(
+                    f"duplicate key '{key}' (first defined at line {first.line})",
+                    self.loc(key_node),
+                    hint="each key may appear once in a mapping; remove or rename one",
+                )
+            out[key] = self.build(value_node, depth + 1)
+            out.key_locs[key] = self.loc(key_node)
+            out.value_locs[key] = self.loc(value_node)
+        return out
+
+    def sequence(self, node, depth: int) -> YList:
+        self.check_tag(node, _SEQ_TAG)
+        out = located([], self.loc(node))
+        for item in node.value:
+            out.append(self.build(item, depth + 1))
+            out.item_locs.append(self.loc(item))
+        return out
+
+    def scalar(self, node):
+        self.check_tag(node, None)
+        try:
+            return _constructor.yaml_constructors[node.tag](_constructor, node)
+        except (yaml.constructor.ConstructorError, ValueError) as exc:
+            raise SpecError(f"bad value {node.value!r}: {exc}", self.loc(node)) from None
+
+    def check_tag(self, node, expected: str | None) -> None:
+        allowed = _SCALAR_TAGS if expected is None else {expected}
+        if node.tag not in allowed:
+            raise SpecError(
+                f"the YAML tag '{node.tag}' is not allowed",
+                self.loc(node),
+                hint="specs use plain YAML values only; remove the tag",
+            )

@@ -1,0 +1,332 @@
+"""Bad specs: each gets a SpecError with the message, file, line and column of the cause.
+
+Every case is a small spec with the message expected and its (line, column),
+1-based, as an editor shows them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import archgen
+from archgen.errors import SpecError
+
+HEADER = "archgen: 1\nname: t\ninput: [32, 32, 3]\n"
+
+CASES = {
+    # --- the YAML itself -----------------------------------------------------------------
+    "yaml_syntax": (
+        "archgen: 1\nname: t\ninput: [32, 32, 3\nmodel: [relu]\n",
+        "YAML syntax error",
+        4,
+        6,
+    ),
+    "duplicate_key": (
+        HEADER + "model:\n  - conv2d: {filters: 8, kernel: 3, filters: 4}\n",
+        "duplicate key 'filters' (first defined at line 5)",
+        5,
+        37,
+    ),
+    "duplicate_top_level_key": (
+        HEADER + "model: [relu]\nmodel: [relu]\n",
+        "duplicate key 'model'",
+        5,
+        1,
+    ),
+    "python_tag": (
+        HEADER + "model: !!python/object/apply:os.system ['echo hi']\n",
+        "the YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+        4,
+        8,
+    ),
+    "custom_tag": (
+        HEADER + "model:\n  - conv2d: {filters: !weird 8, kernel: 3}\n",
+        "the YAML tag '!weird' is not allowed",
+        5,
+        23,
+    ),
+    "not_a_mapping": ("- relu\n- relu\n", "a spec must be a mapping, not a list", 1, 1),
+    "empty_file": ("", "the file is empty", 1, 1),
+    "missing_version": (
+        "name: t\ninput: [32, 32, 3]\nmodel: [relu]\n",
+        "missing 'archgen: 1'",
+        1,
+        1,
+    ),
+    "missing_model": (HEADER, "the spec has no 'model'", 1, 1),
+    "unknown_top_level_key": (
+        HEADER + "modle: [relu]\nmodel: [relu]\n",
+        "unknown key 'modle' in the spec",
+        4,
+        1,
+    ),
+    "bad_input": (
+        "archgen: 1\nname: t\ninput: [32, -1, 3]\nmodel: [relu]\n",
+        "input must be",
+        3,
+        8,
+    ),
+    # --- ops and arguments -----------------------------------------------------------------
+    "unknown_op": (
+        HEADER + "model:\n  - conv2: {filters: 8, kernel: 3}\n",
+        "unknown op or block 'conv2'",
+        5,
+        5,
+    ),
+    "unknown_argument": (
+        HEADER + "model:\n  - conv2d: {filters: 8, kernal: 3}\n",
+        "'conv2d' has no argument 'kernal'",
+        5,
+        26,
+    ),
+    "missing_required_argument": (
+        HEADER + "model:\n  - conv2d: {filters: 8}\n",
+        "'conv2d' needs 'kernel'",
+        5,
+        5,
+    ),
+    "wrong_type": (
+        HEADER + "model:\n  - conv2d: {filters: eight, kernel: 3}\n",
+        "conv2d 'filters': expected a whole number, got the text 'eight'",
+        5,
+        23,
+    ),
+    "zero_size": (
+        HEADER + "model:\n  - conv2d: {filters: 0, kernel: 3}\n",
+        "conv2d 'filters': must be at least 1, got 0",
+        5,
+        23,
+    ),
+    "negative_size": (
+        HEADER + "model:\n  - max_pool: {size: -2}\n",
+        "max_pool 'size': must be at least 1, got -2",
+        5,
+        22,
+    ),
+    "bad_choice": (
+        HEADER + "model:\n  - conv2d: {filters: 8, kernel: 3, padding: full}\n",
+        "expected one of valid, same; got the text 'full'",
+        5,
+        46,
+    ),
+    "item_with_two_ops": (
+        HEADER + "model:\n  - conv2d: {filters: 8, kernel: 3}\n    relu: null\n",
+        "a path item names one op or block; this one has 2 keys",
+        6,
+        5,
+    ),
+    # --- blocks and references ---------------------------------------------------------------
+    "missing_block_argument": (
+        HEADER
+        + "blocks:\n  unit:\n    args: {filters: required}\n    seq: [conv2d: {filters: $filters, kernel: 1}]\n"
+        + "model:\n  - unit: {}\n",
+        "block 'unit' needs the argument 'filters'",
+        9,
+        5,
+    ),
+    "unknown_block_argument": (
+        HEADER
+        + "blocks:\n  unit:\n    args: {filters: required}\n    seq: [conv2d: {filters: $filters, kernel: 1}]\n"
+        + "model:\n  - unit: {filters: 8, strides: 2}\n",
+        "block 'unit' has no argument 'strides'",
+        9,
+        24,
+    ),
+    "undefined_reference": (
+        HEADER
+        + "blocks:\n  unit:\n    args: {filters: required}\n    seq: [conv2d: {filters: $filter, kernel: 1}]\n"
+        + "model:\n  - unit: {filters: 8}\n",
+        "'$filter' is not defined here",
+        7,
+        29,
+    ),
+    "self_recursive_block": (
+        HEADER + "blocks:\n  unit:\n    seq: [relu, unit]\nmodel: [unit]\n",
+        "block 'unit' uses itself (unit -> unit)",
+        6,
+        17,
+    ),
+    "mutually_recursive_blocks": (
+        HEADER + "blocks:\n  a:\n    seq: [b]\n  b:\n    seq: [a]\nmodel: [a]\n",
+        "block 'a' uses itself (a -> b -> a)",
+        8,
+        11,
+    ),
+    "block_without_body": (
+        HEADER + "blocks:\n  unit:\n    args: {filters: 3}\nmodel: [unit]\n",
+        "block 'unit' has no body",
+        5,
+        3,
+    ),
+    "block_named_like_an_op": (
+        HEADER + "blocks:\n  relu:\n    seq: [sigmoid]\nmodel: [relu]\n",
+        "block 'relu' has the name of an op",
+        5,
+        3,
+    ),
+    "bad_expression": (
+        HEADER + "params: {w: 8}\nmodel:\n  - conv2d: {filters: '${w ** 2}', kernel: 1}\n",
+        "bad expression 'w ** 2'",
+        6,
+        23,
+    ),
+    "unknown_tap": (
+        HEADER + "model:\n  - dense: {units: 3, name: head}\noutputs: [head, aux]\n",
+        "unknown tap 'aux' in outputs",
+        6,
+        17,
+    ),
+    "unused_side_path": (
+        HEADER
+        + "model:\n  - flatten\n  - side: [dense: {units: 2, name: aux}]\n  - dense: {units: 3}\n",
+        "no output depends on 'aux'",
+        6,
+        12,
+    ),
+    "duplicate_layer_name": (
+        HEADER + "model:\n  - relu: {name: act}\n  - sigmoid: {name: act}\n",
+        "two layers are named 'act' (the first at line 5)",
+        6,
+        5,
+    ),
+    "name_with_a_dot": (
+        HEADER + "model:\n  - relu: {name: a.b}\n",
+        "has characters other than letters, digits and _",
+        5,
+        18,
+    ),
+    "huge_repeat": (
+        HEADER + "model:\n  - repeat: 1000000\n    seq: [relu]\n",
+        "repeat 1,000,000 is more than the limit of 10,000",
+        5,
+        5,
+    ),
+    # --- shapes -------------------------------------------------------------------------------
+    "concat_of_mismatched_sizes": (
+        HEADER
+        + "model:\n  - concat:\n      a: [conv2d: {filters: 8, kernel: 3, strides: 2}]\n"
+        + "      b: [conv2d: {filters: 8, kernel: 3}]\n",
+        "every branch must have the same height and width; the branches give "
+        "15 x 15 x 8, 30 x 30 x 8",
+        5,
+        5,
+    ),
+    "add_of_mismatched_shapes": (
+        HEADER
+        + "model:\n  - add:\n      shortcut: []\n      residual: [conv2d: {filters: 8, kernel: 1}]\n",
+        "add needs paths of the same shape; they give 32 x 32 x 3, 32 x 32 x 8",
+        5,
+        5,
+    ),
+    "input_too_small": (
+        "archgen: 1\nname: t\ninput: [4, 4, 3]\nmodel:\n  - conv2d: {filters: 8, kernel: 3}\n"
+        + "  - conv2d: {filters: 8, kernel: 3}\n",
+        "conv2d 3x3 with padding 'valid' does not fit the 2x2 map it receives",
+        6,
+        5,
+    ),
+    "conv_after_flatten": (
+        HEADER + "model:\n  - flatten\n  - conv2d: {filters: 8, kernel: 3}\n",
+        "conv2d needs a feature map",
+        6,
+        5,
+    ),
+    "huge_filters": (
+        HEADER + "model:\n  - conv2d: {filters: 1000000000, kernel: 3}\n",
+        "larger than the limit",
+        5,
+        23,
+    ),
+    "huge_tensor": (
+        "archgen: 1\nname: t\ninput: [4096, 4096, 3]\nmodel:\n  - conv2d: {filters: 1000000, kernel: 1}\n",
+        "values per example",
+        5,
+        5,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_spec_is_located(tmp_path, case):
+    text, message, line, col = CASES[case]
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(textwrap.dedent(text))
+    with pytest.raises(SpecError) as info:
+        archgen.load(path)
+    error = info.value
+    assert message in error.message
+    assert (error.loc.file, error.loc.line, error.loc.col) == (str(path), line, col)
+    assert f"{path}:{line}:{col}: error: " in error.render()
+
+
+def test_there_are_at_least_thirty_cases():
+    assert len(CASES) >= 30
+
+
+def test_did_you_mean_for_ops_and_arguments(tmp_path):
+    for text, hint in [
+        (CASES["unknown_op"][0], "did you mean 'conv2d'?"),
+        (CASES["unknown_argument"][0], "did you mean 'kernel'?"),
+    ]:
+        path = tmp_path / "spec.yaml"
+        path.write_text(text)
+        with pytest.raises(SpecError) as info:
+            archgen.load(path)
+        assert info.value.hint == hint
+
+
+def test_input_too_small_hint_names_the_smallest_size(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(CASES["input_too_small"][0])
+    with pytest.raises(SpecError) as info:
+        archgen.load(path)
+    assert "the smallest it accepts is 5x5" in info.value.hint
+
+
+def test_errors_inside_blocks_name_the_scope(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "archgen: 1\nname: t\ninput: [8, 8, 3]\n"
+        "blocks:\n  unit:\n    seq: [conv2d: {filters: 8, kernel: 5}]\n"
+        "model:\n  - unit\n  - unit: {name: second}\n"
+    )
+    with pytest.raises(SpecError) as info:
+        archgen.load(path)
+    assert info.value.scope == "second > conv2d (used at line 9)"
+    assert (info.value.loc.line, info.value.loc.col) == (6, 11)
+
+
+def test_not_utf8_is_located(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(b"archgen: 1\nname: t\xff\n")
+    with pytest.raises(SpecError) as info:
+        archgen.load(path)
+    assert "not UTF-8" in info.value.message
+    assert (info.value.loc.line, info.value.loc.col) == (2, 8)
+
+
+def test_extends_cycle(tmp_path):
+    (tmp_path / "a.yaml").write_text("archgen: 1\nextends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("archgen: 1\nextends: a.yaml\n")
+    with pytest.raises(SpecError) as info:
+        archgen.load(tmp_path / "a.yaml")
+    assert "'extends' makes a cycle: a.yaml -> b.yaml -> a.yaml" in info.value.message
+    assert (info.value.loc.line, info.value.loc.col) == (2, 10)
+
+
+def test_override_of_an_unknown_parameter():
+    from tests.conftest import SPECS
+
+    with pytest.raises(SpecError) as info:
+        archgen.load(SPECS / "inception_v3.yaml", overrides={"clases": 10})
+    assert info.value.message == "the spec has no parameter 'clases'"
+    assert info.value.hint == "did you mean 'classes'?"
+
+
+def test_override_of_the_wrong_type():
+    from tests.conftest import SPECS
+
+    with pytest.raises(SpecError, match="parameter 'classes' is a whole number"):
+        archgen.load(SPECS / "inception_v3.yaml", overrides={"classes": "ten"})
