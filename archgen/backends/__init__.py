@@ -1,0 +1,1 @@
+"""Back ends: Keras model at run time, Python source, diagrams, docs."""

@@ -1,0 +1,57 @@
+"""The runtime back end: Graph IR -> keras.Model, one Keras layer per IR node.
+
+Each layer is made from its op's registry entry (class and keyword arguments),
+the one place that says how an op maps to Keras; layer names are the IR's
+scope-path names. TensorFlow is imported here and only here, on first use.
+"""
+
+from __future__ import annotations
+
+from archgen.ir import Node
+from archgen.ops import REGISTRY
+
+
+def keras_arguments(node: Node) -> tuple[list, dict]:
+    """Positional and keyword arguments of the node's Keras layer (without `name`)."""
+    op = REGISTRY[node.op]
+    args, kwargs = [], dict(op.keras_extra)
+    for attr in op.attrs:
+        if attr.keras is None:
+            continue
+        value = node.attrs[attr.name]
+        if attr.positional:
+            args.append(value)
+        else:
+            kwargs[attr.keras] = value
+    return args, kwargs
+
+
+def layer_class(op_name: str):
+    import keras
+
+    op = REGISTRY[op_name]
+    if op.custom_layer:
+        from archgen.backends import custom_layers
+
+        return getattr(custom_layers, op.keras_class)
+    return getattr(keras.layers, op.keras_class)
+
+
+def build_model(arch):
+    import keras
+
+    tensors = {}
+    for node in arch.graph:
+        if node.op == "input":
+            tensors[node.name] = keras.Input(shape=node.shape, name=node.name)
+            continue
+        args, kwargs = keras_arguments(node)
+        layer = layer_class(node.op)(*args, name=node.name, **kwargs)
+        inputs = [tensors[name] for name in node.inputs]
+        tensors[node.name] = layer(inputs if REGISTRY[node.op].merge else inputs[0])
+    outputs = [tensors[name] for name in arch.graph.outputs]
+    return keras.Model(
+        tensors[arch.graph.input.name],
+        outputs[0] if len(outputs) == 1 else outputs,
+        name=arch.name,
+    )
