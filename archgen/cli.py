@@ -94,6 +94,25 @@ def cmd_min_input(args) -> int:
     return 0
 
 
+def cmd_build(args) -> int:
+    from archgen.build import build
+
+    out_dir = Path(args.output)
+    failed = 0
+    for path in spec_files(args.specs):
+        try:
+            arch = load(path, args)
+            written = build(arch, out_dir, verify=not args.no_verify)
+        except SpecError as exc:
+            failed += 1
+            print(exc.render(), file=sys.stderr)
+            continue
+        names = ", ".join(p.name for p in written)
+        checked = "" if args.no_verify else "; Keras agrees"
+        print(f"built {path} -> {out_dir}/ {names} ({arch.totals.params:,} params{checked})")
+    return 1 if failed else 0
+
+
 def cmd_ops(args) -> int:
     from archgen.ops import ALIASES, resolve, spec_op_names
 
@@ -178,6 +197,22 @@ def build_parser() -> argparse.ArgumentParser:
     min_input.add_argument("spec", metavar="SPEC")
     min_input.add_argument(
         "--upto", type=int, default=512, help="scan sizes up to this (default 512)"
+    )
+
+    build = command(
+        "build",
+        cmd_build,
+        "check specs, then write their Python source, JSON summary and diagrams",
+        "archgen build specs/ -o generated/",
+    )
+    build.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or folders")
+    build.add_argument(
+        "-o", "--output", default="generated", metavar="DIR", help="output folder (generated/)"
+    )
+    build.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip building the Keras model to confirm its parameter count (no TensorFlow)",
     )
 
     ops = commands.add_parser("ops", help="list every op with its arguments")

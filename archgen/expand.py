@@ -43,14 +43,17 @@ class Expander:
         self.spec = spec
         self.max_layers = max_layers
         self.graph = Graph()
-        self.taps: dict[str, str] = {}  # item name (dotted scope) -> its output layer
+        self.taps: dict[str, str] = {}  # name of a model item -> its output layer
+        # id of a model item (AST) -> (its name, its output layer), once per repeat iteration
+        self.item_outputs: dict[int, list[tuple[str, str]]] = {}
         self.site: Loc = spec.loc
 
     def run(self) -> Graph:
         spec = self.spec
         x = self.add("input", "input", {"shape": spec.input}, [], (), spec.input_loc)
-        x = self.path(spec.model, x, dict(spec.params), (), top_level=True)
+        x = self.path(spec.model, x, dict(spec.params), ())
         self.graph.outputs = [self.output(name, loc) for name, loc in spec.outputs] or [x]
+        self.graph.item_outputs = self.item_outputs
         return self.graph
 
     def output(self, name: str, loc: Loc) -> str:
@@ -58,20 +61,20 @@ class Expander:
             raise SpecError(
                 f"unknown tap '{name}' in outputs",
                 loc,
-                hint=did_you_mean(name, self.taps) or "outputs name items of the model",
+                hint=did_you_mean(name, self.taps)
+                or "outputs name items of the model (or of its side paths)",
             )
         return self.taps[name]
 
     # --- paths -----------------------------------------------------------------------
 
-    def path(self, items: list, x: str, env: dict, scope: tuple, top_level=False) -> str:
-        numbered = _numbered_kinds(items)
-        namer = _Namer(numbered, Counter())
-        return self.items(items, x, env, scope, namer, top_level)
+    def path(self, items: list, x: str, env: dict, scope: tuple) -> str:
+        namer = _Namer(_numbered_kinds(items), Counter())
+        return self.items(items, x, env, scope, namer)
 
-    def items(self, items, x, env, scope, namer, top_level=False) -> str:
+    def items(self, items, x, env, scope, namer) -> str:
         for item in items:
-            if top_level:
+            if not scope:
                 self.site = item.loc
             if isinstance(item, Repeat):
                 for i in range(_repeat_count(item, env)):
@@ -87,7 +90,9 @@ class Expander:
                     x = self.merge(item, x, env, item_scope)
                 else:
                     x = self.call(item, x, env, item_scope)
-                self.taps[SCOPE_SEPARATOR.join(item_scope)] = x
+                if not scope:  # the model's own items are taps, for `outputs:`
+                    self.taps[local] = x
+                    self.item_outputs.setdefault(id(item), []).append((local, x))
         return x
 
     # --- items -----------------------------------------------------------------------

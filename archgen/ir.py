@@ -56,6 +56,9 @@ class Graph:
         self.outputs: list[str] = []
         # what each scope is: a block name, "concat", "add" or "branch"
         self.scope_kinds: dict[tuple, str] = {}
+        # id of a model item in the Spec AST -> (its name, its output layer), once per
+        # repeat iteration; the source generator's shape comments come from here
+        self.item_outputs: dict[int, list[tuple[str, str]]] = {}
 
     def add(self, node: Node) -> str:
         if node.name in self.dag:

@@ -110,7 +110,7 @@ def summary_table(arch, depth: int = 1) -> str:
                     group.kind,
                     format_shape(group.shape),
                     f"{group.params:,}",
-                    _short(group.flops),
+                    short_flops(group.flops),
                 )
             )
             if not group.is_layer and (depth == 0 or level + 1 < depth):
@@ -134,12 +134,12 @@ def summary_table(arch, depth: int = 1) -> str:
         f"outputs {', '.join(format_shape(n.shape) for n in arch.outputs)}",
         f"params: {totals.params:,} (trainable {totals.trainable:,}, "
         f"non-trainable {totals.non_trainable:,})",
-        f"FLOPs: {_short(totals.flops)} multiply-accumulates; layers: {len(arch.graph)}",
+        f"FLOPs: {short_flops(totals.flops)} multiply-accumulates; layers: {len(arch.graph)}",
     ]
     return "\n".join(lines)
 
 
-def _short(flops: int) -> str:
+def short_flops(flops: int) -> str:
     for unit, size in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
         if flops >= size:
             return f"{flops / size:.2f} {unit}"

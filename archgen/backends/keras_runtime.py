@@ -7,6 +7,8 @@ scope-path names. TensorFlow is imported here and only here, on first use.
 
 from __future__ import annotations
 
+import os
+
 from archgen.ir import Node
 from archgen.ops import REGISTRY
 
@@ -26,8 +28,16 @@ def keras_arguments(node: Node) -> tuple[list, dict]:
     return args, kwargs
 
 
-def layer_class(op_name: str):
+def import_keras():
+    """Keras, imported on first use, without TensorFlow's start-up log lines."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
+
+    return keras
+
+
+def layer_class(op_name: str):
+    keras = import_keras()
 
     op = REGISTRY[op_name]
     if op.custom_layer:
@@ -38,7 +48,7 @@ def layer_class(op_name: str):
 
 
 def build_model(arch):
-    import keras
+    keras = import_keras()
 
     tensors = {}
     for node in arch.graph:

@@ -1,0 +1,44 @@
+"""Writing outputs safely: all or nothing, never outside the output folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from archgen.errors import Loc, SpecError
+
+
+def safe_child(folder: Path, filename: str) -> Path:
+    """`folder/filename`, refusing names that would leave the folder."""
+    path = (folder / filename).resolve()
+    if path.parent != folder.resolve() or filename in ("", ".", ".."):
+        raise SpecError(
+            f"refusing to write {filename!r} outside {folder}",
+            Loc(str(folder), 0, 0),
+            hint="output names come from the spec's name: letters, digits and _",
+        )
+    return path
+
+
+def write_all(files: dict[Path, str | bytes]) -> None:
+    """Write every file atomically (a temporary file, then a rename), or none of them.
+
+    Everything is rendered before this is called; the renames happen last, so a
+    failure while rendering leaves the previous outputs as they were.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, content in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = content.encode() if isinstance(content, str) else content
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            staged.append((temporary, path))
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    finally:
+        for temporary, _ in staged:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
