@@ -1,4 +1,4 @@
-"""The Graph IR: one node per layer, in a networkx DiGraph.
+"""The Graph IR: one node per layer, with its networkx DiGraph view.
 
 Nodes are added in topological order (every input before its consumers), which
 is the order the passes walk and the order of the layer list in reports.
@@ -9,8 +9,7 @@ A node's name is its scope path joined with '.', such as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import networkx as nx
+from functools import cached_property
 
 from archgen.errors import Loc, SpecError
 
@@ -49,10 +48,15 @@ class Node:
 
 
 class Graph:
-    """The layers of one model, in order, with their dataflow edges."""
+    """The layers of one model, in order, with their dataflow edges.
+
+    Nodes live in an insertion-ordered dict (topological order); `dag` is the
+    same graph as a networkx DiGraph, built on first use so that checking a spec
+    does not pay networkx's import time.
+    """
 
     def __init__(self) -> None:
-        self.dag = nx.DiGraph()
+        self.nodes: dict[str, Node] = {}
         self.outputs: list[str] = []
         # what each scope is: a block name, "concat", "add" or "branch"
         self.scope_kinds: dict[tuple, str] = {}
@@ -61,30 +65,43 @@ class Graph:
         self.item_outputs: dict[int, list[tuple[str, str]]] = {}
 
     def add(self, node: Node) -> str:
-        if node.name in self.dag:
-            first = self[node.name]
+        if node.name in self.nodes:
+            first = self.nodes[node.name]
             raise node.error(
                 f"two layers are named '{node.name}' (the first at line {first.loc.line})",
                 hint="give one of them another name: layer names must be unique",
             )
-        self.dag.add_node(node.name, node=node)
-        for index, source in enumerate(node.inputs):
-            self.dag.add_edge(source, node.name, index=index)
+        self.nodes[node.name] = node
+        self.__dict__.pop("dag", None)
         return node.name
 
     def __getitem__(self, name: str) -> Node:
-        return self.dag.nodes[name]["node"]
+        return self.nodes[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.nodes
 
     def __iter__(self):
-        for _, data in self.dag.nodes(data=True):
-            yield data["node"]
+        return iter(self.nodes.values())
 
     def __len__(self) -> int:
-        return self.dag.number_of_nodes()
+        return len(self.nodes)
 
     @property
     def input(self) -> Node:
-        return next(iter(self))
+        return next(iter(self.nodes.values()))
+
+    @cached_property
+    def dag(self):
+        """The graph as a networkx DiGraph: nodes carry `node`, edges their input `index`."""
+        import networkx as nx
+
+        dag = nx.DiGraph()
+        for node in self:
+            dag.add_node(node.name, node=node)
+            for index, source in enumerate(node.inputs):
+                dag.add_edge(source, node.name, index=index)
+        return dag
 
     def consumers(self, name: str) -> list[str]:
         return list(self.dag.successors(name))

@@ -22,6 +22,7 @@ from archgen.ops.base import (
     PAIR,
     POSITIVE,
     POSITIVE_FLOAT,
+    REQUIRED,
     UNIT_FLOAT,
     Attr,
     AttrType,
@@ -238,9 +239,9 @@ def _pool_shape(op: str):
     return shape
 
 
-def _pool_attrs() -> tuple[Attr, ...]:
+def _pool_attrs(size_default) -> tuple[Attr, ...]:
     return (
-        Attr("size", PAIR, 2, "window size: n or [h, w]", keras="pool_size", positional=True),
+        Attr("size", PAIR, size_default, "window: n or [h, w]", keras="pool_size", positional=True),
         Attr("strides", OPTIONAL_PAIR, None, "step (default: the window size)", keras="strides"),
         CONV_PADDING,
     )
@@ -250,7 +251,7 @@ MAX_POOL = OpDef(
     name="max_pool",
     family="pool",
     help="2-D max pooling (keras MaxPooling2D)",
-    attrs=_pool_attrs(),
+    attrs=_pool_attrs(2),
     shape=_pool_shape("max_pool"),
     keras_class="MaxPooling2D",
 )
@@ -259,7 +260,7 @@ AVG_POOL = OpDef(
     name="avg_pool",
     family="pool",
     help="2-D average pooling (keras AveragePooling2D)",
-    attrs=_pool_attrs(),
+    attrs=_pool_attrs(REQUIRED),  # Keras' AveragePooling2D has no default size
     shape=_pool_shape("avg_pool"),
     keras_class="AveragePooling2D",
 )
