@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from archgen.errors import Loc, SpecError, did_you_mean
 from archgen.ir import SCOPE_SEPARATOR, Graph, Node
 from archgen.ops import REGISTRY, AttrError, resolve
+from archgen.ops.base import OPTIONAL_ACTIVATION
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
 from archgen.spec.expr import evaluate
 
@@ -143,9 +144,10 @@ class Expander:
         else:
             scale = _option(merge, "scale", REGISTRY["scaled_add"].attrs[0].type, env)
             out = self.add(name, "scaled_add", {"scale": scale}, ends, scope, merge.loc)
-        if merge.activation is None:
+        # `activation: $activation` may be null: no activation (Inception-ResNet's last block)
+        function = _option(merge, "activation", OPTIONAL_ACTIVATION, env)
+        if function is None:
             return out
-        function = _option(merge, "activation", REGISTRY["activation"].attrs[0].type, env)
         act_scope = (*scope, function)
         loc = merge.option_locs["activation"]
         return self.add(
@@ -168,6 +170,8 @@ def scope_name(scope: tuple) -> str:
 
 
 def _option(merge: Merge, key: str, check, env: dict):
+    if getattr(merge, key) is None:
+        return None
     loc = merge.option_locs[key]
     try:
         return check(evaluate(getattr(merge, key), env))

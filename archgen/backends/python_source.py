@@ -402,7 +402,7 @@ class Generator:
             if not branch.path:
                 ends.append(source)  # an empty path is the identity
                 continue
-            if ends and not fn.merges:
+            if any(end != source for end in ends) and not fn.merges:
                 fn.lines.append("")  # a merge's branches read as paragraphs
             variable = live.add(branch.name)
             fn.names = Namespace(parent=live)
@@ -418,14 +418,20 @@ class Generator:
         else:
             scale = self.value(merge.scale, fn)
             fn.emit(f"{target} = ScaledAdd({scale}, name={name_text(name)})({inputs})")
-        if merge.activation is not None:
-            function = self.value(merge.activation, fn)
-            part = f".{merge.activation}" if isinstance(merge.activation, str) else Code(function)
-            suffix = [part] if isinstance(part, str) else [".", part]
-            fn.emit(
-                f"{target} = layers.Activation({function}, name={name_text([*name, *suffix])})"
-                f"({target})"
-            )
+        if merge.activation is None:
+            return
+        function = self.value(merge.activation, fn)
+        if isinstance(merge.activation, str):
+            fn.emit(self._activation(function, [*name, f".{merge.activation}"], target))
+            return
+        # an argument may be None, meaning no activation, as keras.applications writes it
+        fn.emit(f"if {function} is not None:")
+        fn.depth += 1
+        fn.emit(self._activation(function, [*name, ".", Code(function)], target))
+        fn.depth -= 1
+
+    def _activation(self, function: str, name: list, target: str) -> str:
+        return f"{target} = layers.Activation({function}, name={name_text(name)})({target})"
 
     # --- module ------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from archgen.errors import Loc, SpecError, did_you_mean
@@ -40,10 +41,12 @@ def _load_chain(path: Path, chain: list[Path], limits: Limits) -> Spec:
                 loc,
                 hint="extends: inception_v4.yaml (relative to this file)",
             )
-        base_path = (path.parent / target).resolve()
+        # shown as the user would write it (relative to where they are); compared resolved
+        base_path = Path(os.path.normpath(path.parent / target))
         seen = [*chain, path.resolve()]
-        if base_path in seen:
-            cycle = " -> ".join(p.name for p in [*seen[seen.index(base_path) :], base_path])
+        if base_path.resolve() in seen:
+            start = seen.index(base_path.resolve())
+            cycle = " -> ".join(p.name for p in [*seen[start:], base_path])
             raise SpecError(
                 f"'extends' makes a cycle: {cycle}",
                 loc,
@@ -79,7 +82,8 @@ def apply_overrides(spec: Spec, overrides: dict) -> Spec:
     for name, value in overrides.items():
         loc = Loc(f"--set {name}", 1, 1)
         if name == "input":
-            input_shape, input_loc = parse_input(value, loc), loc
+            example = "[" + ", ".join(map(str, spec.input)) + "]"
+            input_shape, input_loc = parse_input(value, loc, example), loc
             continue
         if name not in params:
             raise SpecError(

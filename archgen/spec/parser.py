@@ -31,7 +31,7 @@ TOP_LEVEL_KEYS = (
     "outputs",
 )
 CONSTRUCTS = ("concat", "add", "repeat", "side")
-# Words with a meaning of their own in a path: no block may take them as a name.
+# Words with a meaning of their own in a path or a block: no block may take them as a name.
 RESERVED = {*CONSTRUCTS, "seq", "args", "doc", "name", "index", "scale", "activation"}
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
 MAX_NAME_LENGTH = 64
@@ -148,16 +148,17 @@ def literal(value, what: str, loc: Loc):
     return value
 
 
-def parse_input(value, loc: Loc) -> tuple[int, ...]:
-    example = "input: [299, 299, 3]"
-    expect(value, list, "input", loc, example)
-    if not 1 <= len(value) <= 3 or not all(
+def parse_input(value, loc: Loc, example: str = "[224, 224, 3]") -> tuple[int, ...]:
+    """[height, width, channels] for images, [size] for vectors."""
+    expect(value, list, "input", loc, f"input: {example}")
+    if len(value) not in (1, 3) or not all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
     ):
         raise SpecError(
-            f"input must be [height, width, channels] of whole numbers >= 1, not {list(value)}",
+            "input must be [height, width, channels] (or [size] for a vector) of whole "
+            f"numbers >= 1, not {list(value)}",
             loc,
-            hint=example,
+            hint=f"input: {example}",
         )
     return tuple(value)
 
@@ -295,9 +296,11 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
         for arg, default in arg_map.items():
             arg_loc = arg_map.key_loc(arg)
             identifier(arg, "an argument name", arg_loc)
-            if arg in RESERVED:
+            if arg == "name":
                 raise SpecError(
-                    f"'{arg}' cannot be an argument name", arg_loc, hint="it is a keyword"
+                    "'name' cannot be an argument name",
+                    arg_loc,
+                    hint="every use of a block takes `name:` already: it names the instance",
                 )
             default = REQUIRED if default == "required" else default
             if default is not REQUIRED:

@@ -1,0 +1,192 @@
+"""Five library specs against the keras.applications networks they describe.
+
+Each spec must build exactly its keras.applications model: the same layers in the
+same order (Keras class, output shape, parameters), the same weights in the same
+order, the same predictions. Every reference number comes from keras.applications
+itself, built here with weights=None; the literal totals below are the well-known
+figures, checked against both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import archgen
+from archgen.ops import REGISTRY
+from tests.conftest import SPECS
+
+# archgen's ScaledAdd stands where keras.applications puts its CustomScaleLayer
+# (inputs[0] + scale * inputs[1]); every other op maps to the Keras class it names.
+KERAS_CLASS_OF_CUSTOM = {"ScaledAdd": "CustomScaleLayer"}
+
+
+@dataclass(frozen=True)
+class Network:
+    spec: str
+    application: str  # the keras.applications constructor
+    params: int  # the well-known total parameter count
+    layers: int  # len(model.layers), the input included
+    names: frozenset  # some layer names the spec's `name:`s give
+    input_size: int
+
+    @property
+    def id(self) -> str:
+        return self.spec.removesuffix(".yaml")
+
+
+NETWORKS = [
+    Network(
+        "xception.yaml",
+        "Xception",
+        params=22_910_480,
+        layers=134,
+        names=frozenset({"block1_conv1.conv2d", "block2", "block12", "block14_sepconv2_act"}),
+        input_size=299,
+    ),
+    Network(
+        "inception_resnet_v2.yaml",
+        "InceptionResNetV2",
+        params=55_873_736,
+        layers=782,
+        names=frozenset({"mixed_5b", "block35_10", "mixed_6a", "block17_20", "block8_10"}),
+        input_size=299,
+    ),
+    Network(
+        "resnet50.yaml",
+        "ResNet50",
+        params=25_636_712,
+        layers=177,
+        names=frozenset({"conv1_conv", "pool1_pool", "conv2.block1", "conv4.block6.relu"}),
+        input_size=224,
+    ),
+    Network(
+        "vgg16.yaml",
+        "VGG16",
+        params=138_357_544,
+        layers=23,
+        names=frozenset({"block1.conv1", "block5.conv3", "block5.pool", "fc1", "fc2"}),
+        input_size=224,
+    ),
+    Network(
+        "vgg19.yaml",
+        "VGG19",
+        params=143_667_240,
+        layers=26,
+        names=frozenset({"block3.conv4", "block5.conv4", "block5.pool", "fc1", "fc2"}),
+        input_size=224,
+    ),
+]
+
+
+# Module-scoped and parametrized: pytest runs every test of one network, then drops
+# its models before building the next, so at most one reference is alive at a time.
+@pytest.fixture(scope="module", params=NETWORKS, ids=lambda network: network.id)
+def network(request) -> Network:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def reference(network, keras):
+    return getattr(keras.applications, network.application)(weights=None)
+
+
+@pytest.fixture(scope="module")
+def arch(network):
+    return archgen.load(SPECS / network.spec)
+
+
+@pytest.fixture(scope="module")
+def runtime(arch):
+    return arch.keras_model()
+
+
+def keras_class(op: str) -> str:
+    name = REGISTRY[op].keras_class
+    return KERAS_CLASS_OF_CUSTOM.get(name, name)
+
+
+def weight_count(weights) -> int:
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+# --- static: no Keras model is built from the spec -----------------------------------
+
+
+def test_well_known_parameter_count(network, arch, reference):
+    assert reference.count_params() == network.params
+    assert arch.totals.params == network.params
+
+
+def test_layers_match_keras_one_for_one(network, arch, reference):
+    ours = arch.summary()["layers"]
+    theirs = reference.layers
+    assert len(ours) == len(theirs) == network.layers
+    for mine, layer in zip(ours, theirs, strict=True):
+        assert keras_class(mine["op"]) == type(layer).__name__, mine["name"]
+        assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
+        assert mine["params"] == layer.count_params(), mine["name"]
+
+
+def test_totals_match_keras(arch, reference):
+    trainable = weight_count(reference.trainable_weights)
+    non_trainable = weight_count(reference.non_trainable_weights)
+    assert arch.summary()["params"] == {
+        "total": reference.count_params(),
+        "trainable": trainable,
+        "non_trainable": non_trainable,
+    }
+    assert trainable + non_trainable == reference.count_params()
+
+
+def test_layer_names_come_from_the_spec(network, arch):
+    assert network.names <= set(arch.keras_order)
+
+
+@pytest.mark.parametrize(
+    ("spec", "low", "high"),
+    [
+        # He et al. 2016, Table 1 and section 4.1: "3.8 billion FLOPs" (multiply-adds)
+        # for ResNet-50 and "19.6 billion FLOPs" for VGG-19.
+        ("resnet50.yaml", 3.8e9, 3.9e9),
+        ("vgg19.yaml", 19.55e9, 19.65e9),
+    ],
+)
+def test_flops_are_the_published_figures(spec, low, high):
+    assert low <= archgen.load(SPECS / spec).totals.flops < high
+
+
+# --- runtime: the Keras model archgen builds ------------------------------------------
+
+
+def test_runtime_has_the_same_weights_in_order(arch, runtime, reference):
+    assert [layer.name for layer in runtime.layers] == arch.keras_order
+    assert [tuple(w.shape) for w in runtime.weights] == [tuple(w.shape) for w in reference.weights]
+    assert runtime.count_params() == reference.count_params()
+
+
+def distinguishable(weights: list, rng: np.random.Generator) -> list:
+    """The weights, with every constant array (zero biases, fresh batch-norm
+    statistics) made random, so two layers of the same shape cannot trade places
+    unnoticed. Arrays of ones stay positive: some are variances."""
+    out = []
+    for w in weights:
+        if np.all(w == 1):
+            w = rng.uniform(0.5, 1.5, w.shape)
+        elif np.all(w == 0):
+            w = rng.normal(0.0, 0.05, w.shape)
+        out.append(np.asarray(w, dtype=np.float32))
+    return out
+
+
+def test_reference_weights_give_the_same_predictions(network, runtime, reference):
+    rng = np.random.default_rng(0)
+    reference.set_weights(distinguishable(reference.get_weights(), rng))
+    runtime.set_weights(reference.get_weights())
+    image = rng.random((1, network.input_size, network.input_size, 3), dtype=np.float32)
+    ours = np.asarray(runtime(image, training=False))
+    theirs = np.asarray(reference(image, training=False))
+    assert ours.shape == theirs.shape == (1, 1000)
+    assert np.abs(ours - theirs).max() <= 1e-5
