@@ -47,12 +47,20 @@ class SpecError(Exception):
             self.scope = scope
         return self
 
-    def render(self) -> str:
-        lines = [f"{self.loc}: error: {self.message}"]
+    def render(self, color: bool = False) -> str:
+        """`file:line:col: error: message`, the YAML line with a caret, scope and hint."""
+        paint = _Paint(color)
+        lines = [f"{paint.bold(str(self.loc))}: {paint.red('error')}: {paint.bold(self.message)}"]
+        source = _source_line(self.loc)
+        if source is not None:
+            gutter = f"{self.loc.line:>5} | "
+            lines.append(gutter + source)
+            caret = " " * (len(gutter) - 2) + "| " + _caret_indent(source, self.loc.col) + "^"
+            lines.append(paint.green(caret))
         if self.scope:
             lines.append(f"  in: {self.scope}")
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(f"  {paint.cyan('hint')}: {self.hint}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -67,6 +75,99 @@ class SpecError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+class SpecErrors(SpecError):
+    """Several independent problems found in one run; the first one stands for them all."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, first.loc, hint=first.hint, scope=first.scope)
+        self.errors = errors
+
+    def render(self, color: bool = False) -> str:
+        return "\n\n".join(error.render(color) for error in self.errors)
+
+    def as_dicts(self) -> list[dict]:
+        return [error.as_dict() for error in self.errors]
+
+
+class Collector:
+    """Gathers SpecErrors from independent checks, so one run reports them all.
+
+    collect = Collector()
+    for block in blocks:
+        with collect:
+            check(block)
+    collect.raise_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[SpecError] = []
+
+    def __enter__(self) -> Collector:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, SpecErrors):
+            self.errors.extend(error.errors)
+            return True
+        if isinstance(error, SpecError):
+            self.errors.append(error)
+            return True
+        return False
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise SpecErrors(self.errors)
+
+
+def _source_line(loc: Loc) -> str | None:
+    if loc.line < 1:
+        return None
+    try:
+        with open(loc.file, encoding="utf-8-sig", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == loc.line:
+                    return text.rstrip("\r\n").expandtabs(1)
+    except OSError:
+        return None
+    return None
+
+
+def _caret_indent(source: str, col: int) -> str:
+    return " " * max(0, min(col, len(source) + 1) - 1)
+
+
+class _Paint:
+    """ANSI colours when asked for (a terminal, NO_COLOR unset), plain text otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def red(self, text: str) -> str:
+        return self._wrap("1;31", text)
+
+    def green(self, text: str) -> str:
+        return self._wrap("32", text)
+
+    def cyan(self, text: str) -> str:
+        return self._wrap("36", text)
+
+
+def use_color(stream) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org)."""
+    import os
+
+    return hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def did_you_mean(word: str, candidates) -> str | None:

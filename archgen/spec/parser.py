@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from archgen.errors import Loc, SpecError, did_you_mean
+from archgen.errors import Collector, Loc, SpecError, did_you_mean
 from archgen.ops import REQUIRED
 from archgen.spec.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec
 from archgen.spec.expr import NAME_RE, parse_value
@@ -171,7 +171,12 @@ def parse_path(value, loc: Loc, what: str = "a path") -> list:
         return []
     expect(value, list, what, loc, "[conv2d: {filters: 32, kernel: 3}, relu]")
     locs = getattr(value, "item_locs", [])
-    return [parse_item(v, locs[i] if i < len(locs) else loc) for i, v in enumerate(value)]
+    items, collect = [], Collector()
+    for index, item in enumerate(value):
+        with collect:
+            items.append(parse_item(item, locs[index] if index < len(locs) else loc))
+    collect.raise_any()
+    return items
 
 
 def parse_item(value, loc: Loc):
@@ -370,11 +375,17 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
     blocks = dict(base.blocks) if base else {}
     if "blocks" in doc:
         block_map = expect(doc["blocks"], dict, "blocks", doc.value_loc("blocks"), "{conv_bn: ...}")
+        collect = Collector()
         for block, body in block_map.items():
-            blocks[block] = parse_block(
-                block, body, block_map.key_loc(block), block_map.value_loc(block)
-            )
-    model = parse_path(doc["model"], doc.value_loc("model"), "model") if "model" in doc else None
+            with collect:
+                blocks[block] = parse_block(
+                    block, body, block_map.key_loc(block), block_map.value_loc(block)
+                )
+        with collect:
+            model = _parse_model(doc)
+        collect.raise_any()
+    else:
+        model = _parse_model(doc)
     if model is None:
         model = list(base.model)
     if "prepend" in doc:
@@ -398,6 +409,10 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
         loc=doc.loc,
         extends=base.file if base else None,
     )
+
+
+def _parse_model(doc: YMap) -> list | None:
+    return parse_path(doc["model"], doc.value_loc("model"), "model") if "model" in doc else None
 
 
 _REQUIRED_HINTS = {

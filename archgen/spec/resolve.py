@@ -8,24 +8,29 @@ themselves.
 
 from __future__ import annotations
 
-from archgen.errors import SpecError, did_you_mean
+from archgen.errors import Collector, SpecError, did_you_mean
 from archgen.ops import AttrError, resolve
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
 from archgen.spec.expr import free_names
 
 
 def check_spec(spec: Spec) -> None:
+    """Raise every problem found (a SpecErrors when there are several)."""
+    collect = Collector()
     for block in spec.blocks.values():
-        if resolve(block.name):
-            raise SpecError(
-                f"block '{block.name}' has the name of an op",
-                block.loc,
-                hint="rename the block; ops cannot be redefined",
-            )
-        scope = set(spec.params) | set(block.args)
-        _check_body(spec, block.body, scope)
-    _check_path(spec, spec.model, set(spec.params))
-    _check_recursion(spec)
+        with collect:
+            if resolve(block.name):
+                raise SpecError(
+                    f"block '{block.name}' has the name of an op",
+                    block.loc,
+                    hint="rename the block; ops cannot be redefined",
+                )
+            _check_body(spec, block.body, set(spec.params) | set(block.args))
+    with collect:
+        _check_path(spec, spec.model, set(spec.params))
+    with collect:
+        _check_recursion(spec)
+    collect.raise_any()
 
 
 def _check_body(spec: Spec, body, scope: set[str]) -> None:
@@ -36,8 +41,11 @@ def _check_body(spec: Spec, body, scope: set[str]) -> None:
 
 
 def _check_path(spec: Spec, path: list, scope: set[str]) -> None:
+    collect = Collector()
     for item in path:
-        _check_item(spec, item, scope)
+        with collect:
+            _check_item(spec, item, scope)
+    collect.raise_any()
 
 
 def _check_item(spec: Spec, item, scope: set[str]) -> None:
