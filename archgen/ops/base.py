@@ -141,11 +141,16 @@ OPTIONAL_PAIR = AttrType(
     lambda v: None if v is None else _pair_of(_positive)(v),
     _PAIR_SCHEMA,
 )
-PADDING2D = AttrType("int, [h, w] or [[top, bottom], [left, right]]", _padding2d)
+PADDING2D = AttrType(
+    "int, [h, w] or [[top, bottom], [left, right]]",
+    _padding2d,
+    {"anyOf": [{"type": "integer"}, {"type": "array", "minItems": 2, "maxItems": 2}]},
+)
 BOOL = AttrType("bool", _bool, {"type": "boolean"})
-UNIT_FLOAT = AttrType("number in [0, 1]", _float_between(0.0, 1.0))
-ANY_FLOAT = AttrType("number", _float_between(-1e9, 1e9))
-POSITIVE_FLOAT = AttrType("number > 0", _float_between(1e-12, 1e9))
+_NUMBER = {"type": "number"}
+UNIT_FLOAT = AttrType("number in [0, 1]", _float_between(0.0, 1.0), _NUMBER)
+ANY_FLOAT = AttrType("number", _float_between(-1e9, 1e9), _NUMBER)
+POSITIVE_FLOAT = AttrType("number > 0", _float_between(1e-12, 1e9), _NUMBER)
 PADDING = choice("valid", "same")
 ACTIVATION_NAMES = (
     "linear",

@@ -1,0 +1,176 @@
+"""A JSON Schema of the spec language, generated from the op registry.
+
+Editors with the YAML language server read it (every shipped spec names it in
+its first line) to complete op names and arguments and to show each one's help.
+Because it is generated from the registry it cannot drift; a test checks that
+the committed file is current and that every shipped spec validates.
+"""
+
+from __future__ import annotations
+
+import json
+
+from archgen.ops import ALIASES, resolve, spec_op_names
+from archgen.spec.parser import SPEC_VERSION
+
+SCHEMA_PATH = "schema/archgen.schema.json"
+REFERENCE = {"type": "string", "pattern": r"^\$", "description": "$name or ${expression}"}
+NAME = {
+    "type": "string",
+    "pattern": r"^([A-Za-z0-9_]|\$\{[^}]*\})+$",
+    "description": "names this item (letters, digits, _ and ${...})",
+}
+
+
+def _attr_schema(attr) -> dict:
+    typed = dict(attr.type.schema)
+    default = None if attr.required else attr.default
+    schema = {"anyOf": [typed, REFERENCE]} if typed else {}
+    schema["description"] = f"{attr.help} ({attr.type.name}; " + (
+        "required)" if attr.required else f"default {json.dumps(default)})"
+    )
+    return schema
+
+
+def _op_schema(name: str) -> dict:
+    op, preset = resolve(name)
+    attrs = [a for a in op.attrs if a.name not in preset]
+    properties = {a.name: _attr_schema(a) for a in attrs}
+    properties["name"] = NAME
+    schema = {
+        "description": (
+            f"shorthand for activation: {{function: {name}}}" if name in ALIASES else op.help
+        ),
+        "type": ["object", "null"],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    required = [a.name for a in attrs if a.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def spec_schema() -> dict:
+    ops = spec_op_names()
+    path = {"type": ["array", "null"], "items": {"$ref": "#/definitions/item"}}
+    branches = {
+        "type": "object",
+        "description": "named branches, in order; each a path from the same input",
+        "additionalProperties": {"$ref": "#/definitions/path"},
+    }
+    call_item = {
+        "type": "object",
+        "description": "an op or a block with its arguments",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {name: {"$ref": f"#/definitions/op_{name}"} for name in ops},
+        "additionalProperties": {
+            "type": ["object", "null"],
+            "description": "a block of this spec, with its arguments",
+        },
+    }
+    constructs = {
+        "concat": {
+            "type": "object",
+            "required": ["concat"],
+            "properties": {"concat": branches, "name": NAME},
+            "additionalProperties": False,
+        },
+        "add": {
+            "type": "object",
+            "required": ["add"],
+            "properties": {
+                "add": branches,
+                "name": NAME,
+                "scale": {"description": "first + scale * second (Inception-ResNet)"},
+                "activation": {"description": "an activation after the sum"},
+            },
+            "additionalProperties": False,
+        },
+        "repeat": {
+            "type": "object",
+            "required": ["repeat", "seq"],
+            "properties": {
+                "repeat": {"anyOf": [{"type": "integer", "minimum": 0}, REFERENCE]},
+                "index": {"type": "string", "description": "the loop index (default i)"},
+                "seq": {"$ref": "#/definitions/path"},
+            },
+            "additionalProperties": False,
+        },
+        "side": {
+            "type": "object",
+            "required": ["side"],
+            "properties": {"side": {"$ref": "#/definitions/path"}},
+            "additionalProperties": False,
+        },
+    }
+    item = {
+        "anyOf": [
+            {"type": "string", "description": "an op or block without arguments"},
+            *({"$ref": f"#/definitions/{name}"} for name in constructs),
+            {"$ref": "#/definitions/call"},
+        ]
+    }
+    block = {
+        "type": "object",
+        "properties": {
+            "doc": {"type": "string"},
+            "args": {
+                "type": "object",
+                "description": "argument -> default, or `required`",
+            },
+            "seq": {"$ref": "#/definitions/path"},
+            "concat": branches,
+            "add": branches,
+            "scale": {},
+            "activation": {},
+        },
+        "additionalProperties": False,
+    }
+    definitions = {
+        "path": path,
+        "item": item,
+        "call": call_item,
+        "block": block,
+        **constructs,
+        **{f"op_{name}": _op_schema(name) for name in ops},
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://archgen.dev/schema/archgen.schema.json",
+        "title": "archgen spec",
+        "description": "A network architecture for archgen (see docs/spec-language.md).",
+        "type": "object",
+        "properties": {
+            "archgen": {"const": SPEC_VERSION, "description": "the spec language version"},
+            "name": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+            "title": {"type": "string"},
+            "source": {"type": "string"},
+            "doc": {"type": "string"},
+            "extends": {"type": "string", "description": "the spec this one varies"},
+            "input": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1},
+                "description": "[height, width, channels], or [size] for a vector",
+            },
+            "params": {"type": "object", "description": "defaults; --set name=value"},
+            "blocks": {"type": "object", "additionalProperties": {"$ref": "#/definitions/block"}},
+            "model": {"$ref": "#/definitions/path"},
+            "prepend": {"$ref": "#/definitions/path"},
+            "outputs": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+        },
+        "required": ["archgen"],
+        "additionalProperties": False,
+        "definitions": definitions,
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(spec_schema(), indent=2) + "\n"
+
+
+if __name__ == "__main__":  # python -m archgen.schema > schema/archgen.schema.json
+    print(schema_text(), end="")
