@@ -16,7 +16,3 @@ def import_source(source: str, folder: Path, module_name: str):
     sys.modules.pop(module_name, None)
     spec.loader.exec_module(module)
     return module
-
-
-def weight_shapes(model) -> list:
-    return [tuple(w.shape) for w in model.weights]

@@ -8,7 +8,8 @@ import pytest
 import archgen
 from archgen.build import render_outputs
 from tests.conftest import ROOT, SPECS
-from tests.generated_source import import_source, weight_shapes
+from tests.generated_source import import_source
+from tests.keras_compare import weight_shapes
 
 GENERATED = ROOT / "generated"
 SPEC_FILES = sorted(SPECS.glob("*.yaml"))

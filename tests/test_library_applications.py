@@ -17,6 +17,7 @@ import pytest
 import archgen
 from archgen.ops import REGISTRY
 from tests.conftest import SPECS
+from tests.keras_compare import distinguishable, weight_count
 
 # archgen's ScaledAdd stands where keras.applications puts its CustomScaleLayer
 # (inputs[0] + scale * inputs[1]); every other op maps to the Keras class it names.
@@ -108,10 +109,6 @@ def keras_class(op: str) -> str:
     return KERAS_CLASS_OF_CUSTOM.get(name, name)
 
 
-def weight_count(weights) -> int:
-    return sum(int(np.prod(w.shape)) for w in weights)
-
-
 # --- static: no Keras model is built from the spec -----------------------------------
 
 
@@ -165,20 +162,6 @@ def test_runtime_has_the_same_weights_in_order(arch, runtime, reference):
     assert [layer.name for layer in runtime.layers] == arch.keras_order
     assert [tuple(w.shape) for w in runtime.weights] == [tuple(w.shape) for w in reference.weights]
     assert runtime.count_params() == reference.count_params()
-
-
-def distinguishable(weights: list, rng: np.random.Generator) -> list:
-    """The weights, with every constant array (zero biases, fresh batch-norm
-    statistics) made random, so two layers of the same shape cannot trade places
-    unnoticed. Arrays of ones stay positive: some are variances."""
-    out = []
-    for w in weights:
-        if np.all(w == 1):
-            w = rng.uniform(0.5, 1.5, w.shape)
-        elif np.all(w == 0):
-            w = rng.normal(0.0, 0.05, w.shape)
-        out.append(np.asarray(w, dtype=np.float32))
-    return out
 
 
 def test_reference_weights_give_the_same_predictions(network, runtime, reference):

@@ -11,7 +11,8 @@ import pytest
 
 import archgen
 from tests.conftest import SPECS
-from tests.generated_source import import_source, weight_shapes
+from tests.generated_source import import_source
+from tests.keras_compare import weight_shapes
 
 SPEC = SPECS / "inception_v3.yaml"
 

@@ -118,7 +118,7 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
         raise SpecError(
             f"YAML syntax error: {exc.problem or exc.context}",
             loc,
-            hint="check the indentation and the brackets near this position",
+            hint=_syntax_hint(data, loc.line),
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", Loc(filename, 1, 1)) from None
@@ -127,6 +127,14 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
             "the file is empty", Loc(filename, 1, 1), hint="a spec starts with 'archgen: 1'"
         )
     return _Builder(filename, limits).build(node, 0)
+
+
+def _syntax_hint(text: str, line: int) -> str:
+    lines = text.splitlines()
+    near = " ".join(lines[max(0, line - 2) : line])
+    if "${" in near:
+        return "quote values that hold ${...} inside {...} or [...]: filters: '${64 // w}'"
+    return "check the indentation and the brackets near this position"
 
 
 def _decode(data: bytes, filename: str) -> str:

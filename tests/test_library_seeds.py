@@ -1,0 +1,320 @@
+"""The seed networks' specs against their Keras references, layer for layer and weight for weight.
+
+The references are tests/references/seed_models.py (Keras 3 ports of the networks in
+/work/shared/seeds) and tests/references/inception_v4_paper.py (Inception-v4 from the paper).
+For each spec: archgen's static summary lists the reference's layers one for one (Keras class,
+output shape, parameters) with the same totals; the Keras model archgen builds has the same
+weights in the same order and, given the reference's weights, predicts the same. Every number
+compared comes from the reference model built here; the literal totals are written out once
+more so that a change to a reference shows.
+
+seed_models.googlenet_lrn has no spec: it needs local response normalization, which archgen
+has no op for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import archgen
+from archgen.errors import SpecError
+from archgen.ops import REGISTRY
+from tests.conftest import SPECS
+from tests.keras_compare import distinguishable, weight_count
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something a network needs that the spec language cannot say yet, and what it costs."""
+
+    reason: str
+    extra_layers: tuple  # ((Keras class, output shape, params), count) that archgen adds
+
+
+# Seed 001's Inception-C concatenates its six tower ends in one layer. In a spec each branch
+# of a concat starts from the module input, so the two towers that fork after a shared 1x1
+# convolution end in a concat of their own: the same weights and values, two Concatenate
+# layers more per module, and so another keras.Model layer (and weight) order.
+FLAT_CONCAT = Gap(
+    "a concat cannot take two tensors computed in one branch: seed 001's Inception-C needs "
+    "concatenate([b1, b2, b3_1, b3_2, b4_1, b4_2]) with b3_1 and b3_2 both made from b3",
+    extra_layers=((("Concatenate", (8, 8, 512), 0), 6),),
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    spec: str
+    reference: str  # "module:function" in tests.references
+    params: int  # the reference's count_params(), written out
+    gap: Gap | None = None
+    published: float | None = None  # a published count in millions, PyTorch's convention
+
+    @property
+    def id(self) -> str:
+        return self.spec.removesuffix(".yaml")
+
+    def build_reference(self):
+        module, function = self.reference.split(":")
+        return getattr(importlib.import_module(f"tests.references.{module}"), function)()
+
+
+NETWORKS = [
+    Network("lenet5.yaml", "seed_models:lenet5", params=166_826),
+    Network("alexnet.yaml", "seed_models:alexnet", params=182_759_306),
+    Network("resnet34.yaml", "seed_models:resnet34", params=21_311_754),
+    Network("googlenet.yaml", "seed_models:googlenet", params=9_121_976),
+    Network("inception_v3_cifar10.yaml", "seed_models:inception_v3_cifar10", params=720_446),
+    Network(
+        "inception_resnet_v2_small.yaml", "seed_models:inception_resnet_v2_small", params=848_746
+    ),
+    # timm's inception_v4.tf_in1k, the paper's released weights: 42.68 M parameters
+    # (pytorch-image-models results/results-imagenet.csv; its model card rounds to 42.7 M)
+    Network(
+        "inception_v4.yaml",
+        "inception_v4_paper:inception_v4",
+        params=42_711_400,
+        published=42.68,
+    ),
+    Network(
+        "inception_v4_seed.yaml",
+        "seed_models:inception_v4_seed",
+        params=41_252_362,
+        gap=FLAT_CONCAT,
+    ),
+]
+
+
+# Module-scoped and parametrized: pytest runs every test of one network, then drops its
+# models before building the next, so at most one reference is alive at a time.
+@pytest.fixture(scope="module", params=NETWORKS, ids=lambda network: network.id)
+def network(request) -> Network:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def reference(network, keras):
+    model = network.build_reference()
+    model.set_weights(distinguishable(model.get_weights(), np.random.default_rng(0)))
+    return model
+
+
+@pytest.fixture(scope="module")
+def arch(network):
+    return archgen.load(SPECS / network.spec)
+
+
+@pytest.fixture(scope="module")
+def runtime(arch):
+    return arch.keras_model()
+
+
+def layer_rows(arch) -> list[tuple]:
+    """(Keras class, output shape, parameters) of archgen's layers, in keras.Model order."""
+    return [
+        (REGISTRY[layer["op"]].keras_class, tuple(layer["output_shape"]), layer["params"])
+        for layer in arch.summary()["layers"]
+    ]
+
+
+def reference_rows(model) -> list[tuple]:
+    return [
+        (type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params())
+        for layer in model.layers
+    ]
+
+
+def as_list(outputs) -> list[np.ndarray]:
+    if isinstance(outputs, (list, tuple)):
+        return [np.asarray(output) for output in outputs]
+    return [np.asarray(outputs)]
+
+
+def expect_gap(network, request) -> None:
+    """From here on, a check the spec language cannot pass yet: it must fail (strict), and
+    passes the day the language can say what the network needs."""
+    if network.gap:
+        request.applymarker(pytest.mark.xfail(reason=network.gap.reason, strict=True))
+
+
+# --- static: no Keras model is built from the spec -----------------------------------------
+
+
+def pytorch_count(model) -> int:
+    """Parameters as PyTorch counts them: batch norm has gamma and beta (affine, whether or
+    not the Keras layer learns a scale) and keeps its moving statistics out of the count."""
+    total = 0
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            total += 2 * layer.moving_mean.shape[-1]
+        else:
+            total += layer.count_params()
+    return total
+
+
+def test_reference_total_is_the_recorded_figure(network, reference):
+    assert reference.count_params() == network.params
+    if network.published is not None:
+        assert round(pytorch_count(reference) / 1e6, 2) == network.published
+
+
+def test_totals_match_the_reference(arch, reference):
+    trainable = weight_count(reference.trainable_weights)
+    non_trainable = weight_count(reference.non_trainable_weights)
+    assert arch.summary()["params"] == {
+        "total": reference.count_params(),
+        "trainable": trainable,
+        "non_trainable": non_trainable,
+    }
+    assert trainable + non_trainable == reference.count_params()
+
+
+def test_layers_match_the_reference_one_for_one(network, arch, reference, request):
+    if network.gap:
+        # checked before the xfail applies: but for the gap's layers, the same layers
+        ours, theirs = Counter(layer_rows(arch)), Counter(reference_rows(reference))
+        assert theirs - ours == Counter()
+        assert ours - theirs == Counter(dict(network.gap.extra_layers))
+    expect_gap(network, request)
+    ours = arch.summary()["layers"]
+    theirs = reference.layers
+    assert len(ours) == len(theirs)
+    for mine, layer in zip(ours, theirs, strict=True):
+        assert REGISTRY[mine["op"]].keras_class == type(layer).__name__, mine["name"]
+        assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
+        assert mine["params"] == layer.count_params(), mine["name"]
+
+
+def test_outputs_match_the_reference_in_order(arch, reference):
+    ours = [tuple(output["shape"]) for output in arch.summary()["outputs"]]
+    assert ours == [tuple(output.shape[1:]) for output in reference.outputs]
+    assert tuple(arch.spec.input) == tuple(reference.inputs[0].shape[1:])
+
+
+# --- runtime: the Keras model archgen builds ------------------------------------------------
+
+
+def test_runtime_has_the_same_weights_in_order(network, arch, runtime, reference, request):
+    assert runtime.count_params() == reference.count_params()
+    assert [layer.name for layer in runtime.layers] == arch.keras_order
+    expect_gap(network, request)
+    assert [tuple(w.shape) for w in runtime.weights] == [tuple(w.shape) for w in reference.weights]
+
+
+def features(model):
+    """The model up to the inputs of its output layers: what its classifiers see, which a
+    saturated softmax (1.0 for deep networks with random weights) would hide."""
+    import keras
+
+    producers = {id(layer.output): layer for layer in model.layers}
+    ends = [producers[id(output)].input for output in model.outputs]
+    return keras.Model(model.inputs[0], ends if len(ends) > 1 else ends[0])
+
+
+def test_reference_weights_give_the_same_predictions(network, arch, runtime, reference):
+    if network.gap:
+        transfer_in_creation_order(reference, runtime, arch)
+    else:
+        runtime.set_weights(reference.get_weights())
+    shape = tuple(reference.inputs[0].shape[1:])
+    batch = np.random.default_rng(1).random((2, *shape), dtype=np.float32)
+    for ours, theirs in ((runtime, reference), (features(runtime), features(reference))):
+        mine = as_list(ours(batch, training=False))
+        their = as_list(theirs(batch, training=False))
+        assert len(mine) == len(their) == len(reference.outputs)
+        for a, b in zip(mine, their, strict=True):
+            assert a.shape == b.shape
+            assert np.abs(a - b).max() <= 1e-5 * max(1.0, np.abs(b).max())
+
+
+# --- a network with a gap: its weights go over layer by layer ---------------------------------
+
+
+def creation_order(layers) -> list:
+    """Layers of one Keras class in the order they were made: Keras names unnamed layers
+    conv2d, conv2d_1, conv2d_2... with one counter per class."""
+
+    def number(layer) -> int:
+        found = re.search(r"_(\d+)$", layer.name)
+        return int(found.group(1)) if found else 0
+
+    return sorted(layers, key=number)
+
+
+def transfer_in_creation_order(reference, runtime, arch) -> None:
+    """Copy the reference's weights layer by layer, pairing the layers of each class in
+    creation order with archgen's in spec order (the keras.Model orders differ where the
+    module structure does)."""
+    theirs = defaultdict(list)
+    for layer in reference.layers:
+        if layer.weights:
+            theirs[type(layer).__name__].append(layer)
+    ours = defaultdict(list)
+    for node in arch.layers:
+        if node.params:
+            ours[REGISTRY[node.op].keras_class].append(node.name)
+    assert ours.keys() == theirs.keys()
+    for keras_class, names in ours.items():
+        pairs = zip(names, creation_order(theirs[keras_class]), strict=True)
+        for name, layer in pairs:
+            runtime.get_layer(name).set_weights(layer.get_weights())
+
+
+# --- network by network ----------------------------------------------------------------------
+
+
+def test_googlenet_outputs_are_the_two_auxiliary_heads_then_the_classifier():
+    arch = archgen.load(SPECS / "googlenet.yaml")
+    outputs = arch.summary()["outputs"]
+    assert [o["name"] for o in outputs] == ["aux1.predictions", "aux2.predictions", "predictions"]
+    assert [o["shape"] for o in outputs] == [[4, 4, 1000], [4, 4, 1000], [1000]]
+    assert {"inception_4a.branch3x3.reduce", "inception_5b.branch_pool.proj"} <= set(
+        arch.keras_order
+    )
+
+
+def test_inception_resnet_v2_small_filter_control_is_a_parameter():
+    path = SPECS / "inception_resnet_v2_small.yaml"
+    # 16 and 4 keep every residual sum's channels equal; 2 does not (1152 vs 1154 // 2 = 577)
+    assert archgen.load(path, overrides={"filter_control": 16}).totals.params < 848_746
+    assert archgen.load(path, overrides={"filter_control": 4}).totals.params > 848_746
+    with pytest.raises(SpecError, match="10 x 10 x 576, 10 x 10 x 577"):
+        archgen.load(path, overrides={"filter_control": 2})
+
+
+def test_inception_v4_flops_are_the_published_figure():
+    # timm's model card for inception_v4.tf_in1k: 12.3 GMACs at 299 x 299
+    assert round(archgen.load(SPECS / "inception_v4.yaml").totals.flops / 1e9, 1) == 12.3
+
+
+def test_inception_v4_smallest_input_and_the_28x28_diagnostic():
+    path = SPECS / "inception_v4.yaml"
+    assert archgen.load(path).min_input == 75
+    with pytest.raises(SpecError) as error:
+        archgen.load(path, overrides={"input": [28, 28, 1]})
+    assert "reduction_a" in str(error.value.scope)
+    assert "smallest it accepts is 75x75" in error.value.hint
+
+
+def test_inception_v4_mnist_resizes_to_the_smallest_input():
+    arch = archgen.load(SPECS / "inception_v4_mnist.yaml")
+    resize = arch.layers[1]
+    assert resize.op == "resize" and resize.shape == (75, 75, 1)
+    assert resize.attrs["height"] == archgen.load(SPECS / "inception_v4.yaml").min_input
+    # the resize adds no weights: the network is the paper's for 75 x 75 x 1 and 10 classes
+    body = archgen.load(
+        SPECS / "inception_v4.yaml", overrides={"classes": 10, "input": [75, 75, 1]}
+    )
+    assert arch.totals == body.totals
+    assert arch.summary()["outputs"] == [{"name": "head.predictions", "shape": [10]}]
+    model = arch.keras_model()
+    digits = np.random.default_rng(2).random((2, 28, 28, 1), dtype=np.float32)
+    probabilities = np.asarray(model(digits, training=False))
+    assert probabilities.shape == (2, 10)
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
