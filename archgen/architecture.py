@@ -113,6 +113,23 @@ class Architecture:
 
         return generate(self)
 
+    def diagram(self, level: str = "blocks", fmt: str = "svg", depth: int | None = None):
+        """A Graphviz diagram ("blocks" or "layers"): DOT and SVG as text, PNG and PDF as
+        bytes. Needs Graphviz's `dot` (raises GraphvizMissing), except for DOT."""
+        from archgen.backends.graphviz import dot_source, render
+
+        data = render(dot_source(self, level, depth), fmt)
+        return data.decode() if fmt in ("svg", "dot") else data
+
+    def _repr_svg_(self) -> str | None:
+        """Notebooks show the block diagram (nothing when Graphviz is not installed)."""
+        from archgen.backends.graphviz import GraphvizMissing
+
+        try:
+            return self.diagram("blocks", "svg")
+        except GraphvizMissing:
+            return None
+
 
 def load(path: str | Path, overrides: dict | None = None, **limits) -> Architecture:
     """Load, expand and check a spec file. Raises SpecError with the file:line:col."""

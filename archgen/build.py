@@ -8,13 +8,22 @@ from pathlib import Path
 from archgen.outputs import safe_child, write_all
 
 
-def render_outputs(arch) -> dict[str, str | bytes]:
-    """Every build output of one spec, by file name, rendered in memory (no TensorFlow)."""
+def render_outputs(arch, diagrams: bool = True) -> dict[str, str | bytes]:
+    """Every build output of one spec, by file name, rendered in memory (no TensorFlow).
+
+    The diagrams need Graphviz's `dot` (GraphvizMissing says how to install it).
+    """
     name = arch.name
-    return {
+    outputs = {
         f"{name}.py": arch.python_source(),
         f"{name}.json": json.dumps(arch.summary(), indent=2) + "\n",
     }
+    if diagrams:
+        from archgen.backends.graphviz import dot_source, render
+
+        for level in ("blocks", "layers"):
+            outputs[f"{name}.{level}.svg"] = render(dot_source(arch, level), "svg")
+    return outputs
 
 
 def verify_runtime(arch) -> int:
@@ -28,9 +37,9 @@ def verify_runtime(arch) -> int:
     return counted
 
 
-def build(arch, out_dir: Path, verify: bool = True) -> list[Path]:
+def build(arch, out_dir: Path, verify: bool = True, diagrams: bool = True) -> list[Path]:
     """Write the outputs of `arch` into `out_dir`; all of them or, on any failure, none."""
-    outputs = render_outputs(arch)
+    outputs = render_outputs(arch, diagrams)
     if verify:
         verify_runtime(arch)
     files = {safe_child(out_dir, filename): content for filename, content in outputs.items()}

@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from archgen import __version__
-from archgen.errors import SpecError
+from archgen.errors import SpecError, SpecErrors, use_color
 
 EXAMPLES = """examples:
   archgen check specs/                               check every spec in a folder
@@ -46,21 +46,37 @@ def load(path: Path, args):
 # --- commands --------------------------------------------------------------------------
 
 
+def report_error(error: SpecError) -> None:
+    """A diagnostic on stderr: coloured on a terminal, plain otherwise (and with NO_COLOR)."""
+    print(error.render(use_color(sys.stderr)), file=sys.stderr)
+
+
+def error_dicts(error: SpecError) -> list[dict]:
+    return error.as_dicts() if isinstance(error, SpecErrors) else [error.as_dict()]
+
+
 def cmd_check(args) -> int:
-    failed = 0
+    from archgen.report import short_flops
+
+    results = []
     for path in spec_files(args.specs):
         try:
             arch = load(path, args)
         except SpecError as exc:
-            failed += 1
-            print(exc.render(), file=sys.stderr)
+            results.append({"spec": str(path), "ok": False, "errors": error_dicts(exc)})
+            if args.format == "text":
+                report_error(exc)
             continue
         totals = arch.totals
-        print(
-            f"ok  {path}: {arch.name}, {len(arch.graph)} layers, {totals.params:,} params, "
-            f"{totals.flops / 1e9:.2f} G FLOPs"
-        )
-    return 1 if failed else 0
+        results.append({"spec": str(path), "ok": True, "name": arch.name, "params": totals.params})
+        if args.format == "text":
+            print(
+                f"ok  {path}: {arch.name}, {len(arch.graph)} layers, {totals.params:,} params, "
+                f"{short_flops(totals.flops)} FLOPs"
+            )
+    if args.format == "json":
+        print(json.dumps(results, indent=2))
+    return 0 if all(result["ok"] for result in results) else 1
 
 
 def cmd_summary(args) -> int:
@@ -85,7 +101,7 @@ def cmd_min_input(args) -> int:
     upto = max(args.upto, smallest)
     valid = input_sizes(arch.graph, upto)
     failing = [s for s in range(smallest, upto + 1) if s not in set(valid)]
-    print(f"{arch.name}: smallest input {smallest}x{smallest}")
+    print(f"{arch.name}: the smallest square input every layer accepts is {smallest}x{smallest}")
     if failing:
         shown = ", ".join(map(str, failing[:20])) + (" ..." if len(failing) > 20 else "")
         print(f"  sizes from {smallest} to {upto} that fail: {shown}")
@@ -102,15 +118,95 @@ def cmd_build(args) -> int:
     for path in spec_files(args.specs):
         try:
             arch = load(path, args)
-            written = build(arch, out_dir, verify=not args.no_verify)
+            written = build(arch, out_dir, verify=not args.no_verify, diagrams=not args.no_diagrams)
         except SpecError as exc:
             failed += 1
-            print(exc.render(), file=sys.stderr)
+            report_error(exc)
             continue
-        names = ", ".join(p.name for p in written)
         checked = "" if args.no_verify else "; Keras agrees"
-        print(f"built {path} -> {out_dir}/ {names} ({arch.totals.params:,} params{checked})")
+        print(
+            f"built {path} -> {out_dir}/{arch.name}.* ({len(written)} files; "
+            f"{arch.totals.params:,} params{checked})"
+        )
     return 1 if failed else 0
+
+
+DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+
+def cmd_diagram(args) -> int:
+    from archgen.backends.graphviz import dot_source, render
+
+    if args.depth is not None and args.depth < 1:
+        print(f"archgen: error: --depth must be 1 or more, not {args.depth}", file=sys.stderr)
+        return 2
+    fmt = args.format
+    if fmt is None and args.output:
+        fmt = DIAGRAM_SUFFIXES.get(Path(args.output).suffix.lower())
+        if fmt is None:
+            print(f"archgen: error: cannot tell the format of {args.output}", file=sys.stderr)
+            print("  hint: name it .svg, .png, .pdf or .dot, or give --format", file=sys.stderr)
+            return 2
+    arch = load(Path(args.spec), args)
+    data = render(dot_source(arch, args.level, args.depth), fmt or "svg")
+    if args.output:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {args.output} ({args.level} view of {arch.name})")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from archgen.backends.docs import write_docs
+
+    entries = []
+    for path in spec_files(args.specs):
+        try:
+            entries.append((load(path, args), path))
+        except SpecError as exc:
+            report_error(exc)
+    if len(entries) < len(spec_files(args.specs)):
+        print("archgen: docs not written: fix the specs above first", file=sys.stderr)
+        return 1
+    written, removed = write_docs(entries, args.output)
+    print(
+        f"docs for {len(entries)} specs in {args.output}/: "
+        f"{len(written)} files written, {len(removed)} removed"
+    )
+    return 0
+
+
+def cmd_featuremaps(args) -> int:
+    from archgen.backends.featuremaps import feature_maps
+
+    arch = load(Path(args.spec), args)
+    names = [name.strip() for name in args.layers.split(",") if name.strip()]
+    grid = feature_maps(
+        arch, args.weights, args.image, names, args.channels, args.tile, args.preprocess
+    )
+    grid.save(args.output, format="PNG")
+    print(f"wrote {args.output}: {', '.join(names)}, {args.channels} channels each")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from archgen.diff import diff_text
+
+    before, after = load(Path(args.a), args), load(Path(args.b), args)
+    print(diff_text(before, after, show_all=args.all))
+    return 0
+
+
+def cmd_new(args) -> int:
+    from archgen.scaffold import new_spec
+
+    folder = Path(args.output or ("specs" if Path("specs").is_dir() else "."))
+    path = new_spec(args.name, folder, Path(args.base) if args.base else None)
+    load(path, args)  # what `new` writes always checks
+    print(f"wrote {path}; check it with: archgen check {path}")
+    return 0
 
 
 def cmd_ops(args) -> int:
@@ -175,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
         "check", cmd_check, "check specs: shapes, parameters, FLOPs", "archgen check specs/"
     )
     check.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or folders")
+    check.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one record per spec with its errors, for editors and tools",
+    )
 
     summary = command(
         "summary",
@@ -214,6 +316,100 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip building the Keras model to confirm its parameter count (no TensorFlow)",
     )
+    build.add_argument(
+        "--no-diagrams", action="store_true", help="skip the diagrams (no Graphviz needed)"
+    )
+
+    diagram = command(
+        "diagram",
+        cmd_diagram,
+        "draw a spec with Graphviz: its blocks, or every layer with shapes on the edges",
+        "archgen diagram specs/inception_v3.yaml --level layers -o inception_v3.svg",
+    )
+    diagram.add_argument("spec", metavar="SPEC")
+    diagram.add_argument(
+        "--level",
+        choices=("blocks", "layers"),
+        default="blocks",
+        help="blocks: a box per block (default); layers: every layer, blocks as clusters",
+    )
+    diagram.add_argument(
+        "--depth",
+        type=int,
+        default=None,
+        metavar="N",
+        help="blocks: block levels to open (default 1); layers: cluster nesting (default all)",
+    )
+    diagram.add_argument(
+        "--format",
+        choices=("svg", "png", "pdf", "dot"),
+        default=None,
+        help="output format (default: from the -o file name, else svg); dot needs no Graphviz",
+    )
+    diagram.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
+
+    docs = command(
+        "docs",
+        cmd_docs,
+        "write a Markdown page with diagrams per spec, and an index comparing them",
+        "archgen docs specs/ -o docs/architectures",
+    )
+    docs.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or folders")
+    docs.add_argument(
+        "-o", "--output", default="docs/architectures", metavar="DIR", help="output folder"
+    )
+
+    featuremaps = command(
+        "featuremaps",
+        cmd_featuremaps,
+        "draw the first feature maps of chosen layers for one image, with trained weights",
+        "archgen featuremaps specs/inception_v3.yaml --weights w.weights.h5 --image cat.jpg "
+        "--layers mixed0,mixed5 -o maps.png",
+    )
+    featuremaps.add_argument("spec", metavar="SPEC")
+    featuremaps.add_argument("--weights", required=True, metavar="FILE", help="Keras weights")
+    featuremaps.add_argument("--image", required=True, metavar="IMG", help="a PNG or JPEG image")
+    featuremaps.add_argument(
+        "--layers",
+        required=True,
+        metavar="NAMES",
+        help="comma-separated layer or block names, e.g. mixed0,mixed5",
+    )
+    featuremaps.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    featuremaps.add_argument(
+        "--channels", type=int, default=8, metavar="N", help="channels per layer (default 8)"
+    )
+    featuremaps.add_argument(
+        "--tile", type=int, default=96, metavar="PX", help="tile size in pixels (default 96)"
+    )
+    featuremaps.add_argument(
+        "--preprocess",
+        choices=("inception", "unit", "none"),
+        default="inception",
+        help="pixel scaling: inception [-1, 1] (default), unit [0, 1], none [0, 255]",
+    )
+
+    diff = command(
+        "diff",
+        cmd_diff,
+        "compare two specs block by block: structure, shapes, parameters, FLOPs",
+        "archgen diff specs/inception_v4.yaml specs/inception_v4_mnist.yaml",
+    )
+    diff.add_argument("a", metavar="SPEC_A")
+    diff.add_argument("b", metavar="SPEC_B")
+    diff.add_argument("--all", action="store_true", help="show unchanged blocks too")
+
+    new = command(
+        "new",
+        cmd_new,
+        "write a new spec, or a variant of an existing one, ready to edit",
+        "archgen new my_inception --from specs/inception_v3.yaml",
+    )
+    new.add_argument("name", help="the new spec's name (letters, digits, _)")
+    new.add_argument("--from", dest="base", metavar="SPEC", help="make a variant of SPEC")
+    new.add_argument(
+        "-o", "--output", metavar="DIR", help="folder to write into (default: specs/ or .)"
+    )
 
     ops = commands.add_parser("ops", help="list every op with its arguments")
     ops.set_defaults(func=cmd_ops)
@@ -226,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SpecError as exc:
-        print(exc.render(), file=sys.stderr)
+        report_error(exc)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -50,7 +50,8 @@ class SpecError(Exception):
     def render(self, color: bool = False) -> str:
         """`file:line:col: error: message`, the YAML line with a caret, scope and hint."""
         paint = _Paint(color)
-        lines = [f"{paint.bold(str(self.loc))}: {paint.red('error')}: {paint.bold(self.message)}"]
+        where = "archgen" if self.loc is UNKNOWN else str(self.loc)  # no file to point at
+        lines = [f"{paint.bold(where)}: {paint.red('error')}: {paint.bold(self.message)}"]
         source = _source_line(self.loc)
         if source is not None:
             gutter = f"{self.loc.line:>5} | "

@@ -1,0 +1,461 @@
+"""The Graphviz back end: an Architecture -> DOT text -> SVG, PNG or PDF.
+
+Two views of the same Graph IR:
+
+- blocks: one box per model item (a block instance such as `mixed0`, or a single
+  layer), with its output shape and parameters; `depth` opens blocks one level
+  further each (their branches become boxes inside a cluster).
+- layers: every layer, each block a cluster (nested blocks nested clusters),
+  branches left to right in spec order, every edge labelled with the shape of
+  the tensor it carries; `depth` limits how deep clusters nest.
+
+Building the graph (`dot_source`) is kept apart from rendering it (`render`),
+as in Caffe's draw.py. The style tables come first: change the look here.
+Nothing in this module imports TensorFlow or Keras.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Iterable
+from pathlib import Path
+
+import graphviz
+
+from archgen.errors import SpecError
+from archgen.ir import Node
+from archgen.ops import REGISTRY
+from archgen.report import Group, groups
+
+# --- style tables ----------------------------------------------------------------------------
+
+# One fill colour per op family (calm, light tones that keep black text readable).
+FAMILY_COLORS = {
+    "input": "#e6e6e6",
+    "conv": "#cfe2f3",
+    "norm": "#d9ead3",
+    "activation": "#fff2cc",
+    "pool": "#fce5cd",
+    "merge": "#ead1dc",
+    "reshape": "#d0e0e3",
+    "dense": "#d9d2e9",
+    "regularization": "#f4cccc",
+}
+BLOCK_COLOR = "#f3f6fa"  # a collapsed block (blocks view)
+FAMILY_ORDER = tuple(FAMILY_COLORS)  # legend order
+
+FONT = "Helvetica,Arial,sans-serif"
+TEXT_COLOR = "#222222"
+MUTED_COLOR = "#5f6b7a"  # secondary text: kinds, shapes, parameters
+LINE_COLOR = "#6b7785"
+
+GRAPH_STYLE = {
+    "rankdir": "TB",
+    "newrank": "true",
+    "fontname": FONT,
+    "fontsize": "11",
+    "fontcolor": TEXT_COLOR,
+    "nodesep": "0.22",
+    "ranksep": "0.28",
+    "pad": "0.3",
+    "bgcolor": "white",
+    "ordering": "out",  # branches left to right in spec order
+}
+NODE_STYLE = {
+    "shape": "box",
+    "style": "rounded,filled",
+    "fontname": FONT,
+    "fontsize": "11",
+    "fontcolor": TEXT_COLOR,
+    "color": LINE_COLOR,
+    "penwidth": "0.8",
+    "margin": "0.10,0.04",
+    "height": "0.3",
+}
+EDGE_STYLE = {
+    "fontname": FONT,
+    "fontsize": "9",
+    "fontcolor": MUTED_COLOR,
+    "color": LINE_COLOR,
+    "arrowsize": "0.6",
+    "penwidth": "0.8",
+}
+# Merges are drawn as shapes of their own, so a join reads as a join.
+MERGE_SHAPES = {
+    "concat": {"shape": "invtrapezium", "style": "filled", "margin": "0.18,0.02"},
+    "add": {"shape": "circle", "style": "filled", "width": "0.36", "margin": "0"},
+    "scaled_add": {"shape": "circle", "style": "filled", "width": "0.36", "margin": "0"},
+}
+INPUT_SHAPE = {"shape": "box", "style": "rounded,filled,bold"}
+OUTPUT_SHAPE = {"shape": "box", "style": "rounded,filled,bold", "fillcolor": FAMILY_COLORS["input"]}
+# Clusters by what their scope is: a top-level block, a branch, a nested block.
+CLUSTER_STYLES = {
+    "block": {"style": "rounded,filled", "fillcolor": "#f7f9fc", "color": "#9fb3c8"},
+    "branch": {"style": "rounded,dashed", "fillcolor": "white", "color": "#b7c4d1"},
+    "nested": {"style": "rounded,filled", "fillcolor": "#fbfbfb", "color": "#d5dbe1"},
+}
+CLUSTER_FONT = {"fontname": FONT, "fontsize": "10", "fontcolor": MUTED_COLOR, "labeljust": "l"}
+
+LEVELS = ("blocks", "layers")
+FORMATS = ("svg", "png", "pdf", "dot")
+
+
+class GraphvizMissing(SpecError):
+    """Graphviz's `dot` program is not installed (DOT text can still be written)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Graphviz's `dot` program was not found on PATH",
+            hint="install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), "
+            "`brew install graphviz` (macOS); or write DOT text with --format dot",
+        )
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def format_dims(shape: Iterable[int]) -> str:
+    """A tensor shape as drawn: 35×35×256."""
+    return "×".join(str(n) for n in shape)
+
+
+def _pair(value) -> str:
+    height, width = value
+    return str(height) if height == width else f"{height}×{width}"
+
+
+def _window(kernel, strides=None) -> str:
+    """3×3, 3×3/2, 1×7: a kernel or pool window with its stride when not 1."""
+    text = f"{kernel[0]}×{kernel[1]}"
+    if strides and tuple(strides) != (1, 1):
+        text += f"/{_pair(strides)}"
+    return text
+
+
+def op_details(node: Node) -> str:
+    """The key attributes of a layer, as short as a reader needs them."""
+    a = node.attrs
+    parts: list[str] = []
+    if node.op in ("conv2d", "separable_conv2d", "depthwise_conv2d"):
+        parts.append(_window(a["kernel"], a["strides"]))
+        if "filters" in a:
+            parts.append(str(a["filters"]))
+        if a.get("depth_multiplier", 1) != 1:
+            parts.append(f"×{a['depth_multiplier']}")
+        if a["padding"] == "valid" and tuple(a["kernel"]) != (1, 1):
+            parts.append("valid")
+        if tuple(a["dilation"]) != (1, 1):
+            parts.append(f"dilation {_pair(a['dilation'])}")
+        if a["activation"]:
+            parts.append(a["activation"])
+    elif node.op in ("max_pool", "avg_pool"):
+        parts.append(_window(a["size"], a["strides"] or a["size"]))
+        if a["padding"] == "same":
+            parts.append("same")
+    elif node.op == "dense":
+        parts.append(str(a["units"]))
+        if a["activation"]:
+            parts.append(a["activation"])
+    elif node.op == "activation":
+        parts.append(a["function"])
+    elif node.op in ("dropout", "scale", "scaled_add"):
+        parts.append(f"{a.get('rate', a.get('scale'))}")
+    elif node.op == "resize":
+        parts.append(f"{a['height']}×{a['width']} {a['interpolation']}")
+    elif node.op == "zero_padding":
+        (top, bottom), (left, right) = a["padding"]
+        parts.append(f"{top},{bottom},{left},{right}")
+    elif node.op == "input":
+        parts.append(format_dims(node.shape))
+    return " · ".join(parts)
+
+
+def layer_label(node: Node) -> str:
+    """One line: the last scope component in bold, then the op and its key attributes."""
+    short = node.scope[-1]
+    details = op_details(node)
+    if node.op not in (short, "activation") and not (node.op == "input" and short == "input"):
+        details = f"{node.op} {details}".strip()
+    if node.op == "activation" and details == short:
+        details = ""
+    if node.op in ("add", "scaled_add"):
+        return "+" if node.op == "add" else f"+ ×{node.attrs['scale']}"
+    text = f"<B>{_esc(short)}</B>"
+    if details:
+        text += f' <FONT COLOR="{MUTED_COLOR}">{_esc(details)}</FONT>'
+    return f"<{text}>"
+
+
+def block_label(group: Group, depth: int) -> str:
+    """A collapsed block: its name, what it is, its output shape and parameters."""
+    name = group.key[-1]
+    kind = group.kind
+    rows = [f'<TR><TD><B><FONT POINT-SIZE="12">{_esc(name)}</FONT></B></TD></TR>']
+    if group.is_layer:
+        node = group.nodes[0]
+        details = op_details(node)
+        if node.op != "input":
+            kind = f"{node.op} {details}".strip() if node.op != name else details
+    if kind and kind != name:
+        rows.append(f'<TR><TD><FONT COLOR="{MUTED_COLOR}">{_esc(kind)}</FONT></TD></TR>')
+    facts = format_dims(group.shape)
+    if group.params:
+        facts += f" · {_count(group.params)} params"
+    rows.append(f"<TR><TD>{_esc(facts)}</TD></TR>")
+    table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+    return f"<{table}{''.join(rows)}</TABLE>>"
+
+
+def _count(n: int) -> str:
+    """Parameters, short: 960, 18.6K, 1.15M."""
+    for unit, size in (("M", 1_000_000), ("K", 1_000)):
+        if n >= size:
+            value = f"{n / size:.3g}"
+            return f"{value}{unit}"
+    return str(n)
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _tooltip(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+def layer_tooltip(node: Node) -> str:
+    lines = [node.name, f"{node.op}: output {format_dims(node.shape)}"]
+    if node.params:
+        lines.append(f"{node.params:,} parameters ({node.trainable:,} trainable)")
+    if node.flops:
+        lines.append(f"{node.flops:,} multiply-accumulates")
+    lines.append(f"{Path(node.loc.file).name}:{node.loc.line}")
+    return _tooltip(lines)
+
+
+def group_tooltip(group: Group) -> str:
+    lines = [
+        f"{group.name} ({group.kind})",
+        f"output {format_dims(group.shape)}, {len(group.nodes)} layers",
+        f"{group.params:,} parameters, {group.flops:,} multiply-accumulates",
+    ]
+    return _tooltip(lines)
+
+
+# --- building the graph -----------------------------------------------------------------------
+
+
+def cluster_id(key: tuple) -> str:
+    return "cluster_" + ".".join(key)
+
+
+def output_id(index: int) -> str:
+    return f"output #{index}"
+
+
+LEGEND_ID = "legend"
+
+
+class _Builder:
+    """Walks the scope tree once, drawing units (boxes) and clusters around them."""
+
+    def __init__(self, arch, level: str, depth: int | None) -> None:
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+        if depth is not None and depth < 1:
+            raise ValueError(f"depth must be 1 or more, not {depth}")
+        self.arch = arch
+        self.level = level
+        # blocks: scopes this deep become boxes; layers: every layer is a box
+        self.unit_depth = (depth or 1) if level == "blocks" else None
+        # layers: clusters nest this deep (None: all the way)
+        self.cluster_depth = depth if level == "layers" else None
+        # Shapes on the edges wherever branches are drawn. (Labelled edges also keep dot
+        # from swapping sibling branch clusters, which it does when crossings tie.)
+        self.label_edges = level == "layers" or (depth or 1) > 1
+        self.unit_of: dict[str, str] = {}  # IR node name -> the box that draws it
+        self.families: set[str] = set()
+        self.has_blocks = False
+
+    def build(self) -> graphviz.Digraph:
+        arch = self.arch
+        dot = graphviz.Digraph(
+            name=arch.name,
+            graph_attr={**GRAPH_STYLE, "label": "", "tooltip": arch.spec.title},
+            node_attr=NODE_STYLE,
+            edge_attr=EDGE_STYLE,
+        )
+        self.emit(dot, arch.layers, 0)
+        self.edges(dot)
+        self.branch_order(dot)
+        self.outputs(dot)
+        self.legend(dot)
+        return dot
+
+    # boxes and clusters
+
+    def emit(self, container: graphviz.Digraph, nodes: list[Node], level: int) -> None:
+        for group in groups(nodes, self.arch.graph.scope_kinds, level):
+            if group.is_layer:
+                self.layer(container, group.nodes[0])
+            elif self.unit_depth is not None and level + 1 >= self.unit_depth:
+                self.block(container, group)
+            elif self.cluster_depth is not None and level >= self.cluster_depth:
+                self.emit(container, group.nodes, level + 1)
+            else:
+                with container.subgraph(name=cluster_id(group.key)) as cluster:
+                    self.cluster_attrs(cluster, group, level)
+                    self.emit(cluster, group.nodes, level + 1)
+
+    def cluster_attrs(self, cluster: graphviz.Digraph, group: Group, level: int) -> None:
+        kind = group.kind
+        role = "block" if level == 0 else "branch" if kind == "branch" else "nested"
+        name = group.key[-1]
+        label = name if kind in ("branch", name) else f"{name} · {kind}"
+        if level == 0:
+            label += f"  ({format_dims(group.shape)}, {_count(group.params)} params)"
+        cluster.attr(
+            label=label,
+            tooltip=group_tooltip(group),
+            id=cluster_id(group.key),
+            **CLUSTER_STYLES[role],
+            **CLUSTER_FONT,
+        )
+
+    def layer(self, container: graphviz.Digraph, node: Node) -> None:
+        family = REGISTRY[node.op].family
+        self.families.add(family)
+        self.unit_of[node.name] = node.name
+        attrs = {"fillcolor": FAMILY_COLORS[family], "tooltip": layer_tooltip(node)}
+        if self.level == "blocks":
+            label = block_label(Group(node.scope, [node], self.arch.graph.scope_kinds), 0)
+        else:
+            label = layer_label(node)
+            attrs.update(MERGE_SHAPES.get(node.op, {}))
+        if node.op == "input":
+            attrs.update(INPUT_SHAPE)
+        container.node(node.name, label=label, id=node.name, **attrs)
+
+    def block(self, container: graphviz.Digraph, group: Group) -> None:
+        self.has_blocks = True
+        name = group.name
+        for node in group.nodes:
+            self.unit_of[node.name] = name
+        container.node(
+            name,
+            label=block_label(group, self.unit_depth or 0),
+            id=name,
+            fillcolor=BLOCK_COLOR,
+            tooltip=group_tooltip(group),
+        )
+
+    # edges, outputs, legend
+
+    def edges(self, dot: graphviz.Digraph) -> None:
+        """Dataflow between boxes; in the layers view each tensor's shape is written on
+        its first edge (a tensor that fans out to four branches is labelled once)."""
+        graph = self.arch.graph
+        seen: set[tuple[str, str]] = set()
+        labelled: set[str] = set()
+        for node in graph:
+            head = self.unit_of[node.name]
+            for source in node.inputs:
+                tail = self.unit_of[source]
+                if tail == head or (tail, head) in seen:
+                    continue
+                seen.add((tail, head))
+                shape = format_dims(graph[source].shape)
+                attrs = {"tooltip": f"{source} → {node.name}: {shape}"}
+                if self.label_edges and source not in labelled:
+                    labelled.add(source)
+                    attrs["label"] = shape
+                dot.edge(tail, head, **attrs)
+
+    def branch_order(self, dot: graphviz.Digraph) -> None:
+        """Where a tensor feeds several branches, their first boxes share a rank, left to
+        right in spec order. (dot's ordering=out does not hold across clusters.)"""
+        graph = self.arch.graph
+        for node in graph:
+            tail = self.unit_of[node.name]
+            heads: list[str] = []
+            for consumer in graph.consumers(node.name):
+                head = self.unit_of[consumer]
+                if head != tail and head not in heads and not REGISTRY[graph[consumer].op].merge:
+                    heads.append(head)
+            if len(heads) > 1:
+                with dot.subgraph() as row:
+                    row.attr(rank="same")
+                    for left, right in itertools.pairwise(heads):
+                        row.edge(left, right, style="invis")
+
+    def outputs(self, dot: graphviz.Digraph) -> None:
+        outs = self.arch.outputs
+        for index, node in enumerate(outs, start=1):
+            name = "output" if len(outs) == 1 else f"output {index}"
+            label = f"<<B>{_esc(name)}</B>"
+            if self.level == "blocks":
+                label += f' <FONT COLOR="{MUTED_COLOR}">{format_dims(node.shape)}</FONT>'
+            label += ">"
+            dot.node(
+                output_id(index),
+                label=label,
+                id=output_id(index),
+                tooltip=f"{name}: {node.name}, {format_dims(node.shape)}",
+                **OUTPUT_SHAPE,
+            )
+            attrs = {"tooltip": f"{node.name} → {name}"}
+            if self.label_edges:
+                attrs["label"] = format_dims(node.shape)
+            dot.edge(self.unit_of[node.name], output_id(index), **attrs)
+
+    def legend(self, dot: graphviz.Digraph) -> None:
+        """One small table: the colour of each op family drawn, merges' shapes."""
+        cells = []
+        if self.has_blocks:
+            cells.append(("block", BLOCK_COLOR))
+        cells += [(f, FAMILY_COLORS[f]) for f in FAMILY_ORDER if f in self.families]
+        row = "".join(
+            f'<TD BGCOLOR="{color}" BORDER="1" COLOR="{LINE_COLOR}" STYLE="rounded">'
+            f" {_esc(name)} </TD>"
+            for name, color in cells
+        )
+        label = (
+            '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">'
+            f'<TR><TD><FONT COLOR="{MUTED_COLOR}">ops:</FONT></TD>{row}</TR></TABLE>>'
+        )
+        with dot.subgraph(name="legend_rank") as top:
+            top.attr(rank="source")
+            top.node(
+                LEGEND_ID,
+                label=label,
+                id=LEGEND_ID,
+                shape="plain",
+                style="",
+                fontsize="9",
+                tooltip="one colour per op family",
+            )
+
+
+def dot_source(arch, level: str = "blocks", depth: int | None = None) -> str:
+    """The DOT text of a diagram of `arch` (deterministic: same spec, same text).
+
+    level "blocks": a box per model item; `depth` opens blocks (default 1).
+    level "layers": a box per layer, blocks as clusters nested `depth` deep (default all).
+    """
+    return _Builder(arch, level, depth).build().source
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def render(dot: str, fmt: str) -> bytes:
+    """Lay out and draw DOT text with Graphviz's `dot`: svg, png, pdf (or the DOT itself)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "dot":
+        return dot.encode()
+    try:
+        return graphviz.pipe("dot", fmt, dot.encode(), quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizMissing() from None

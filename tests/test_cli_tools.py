@@ -1,0 +1,72 @@
+"""`archgen diff`, `new`, `ops`, `--version` and help, used as a person would."""
+
+from __future__ import annotations
+
+import pytest
+
+import archgen
+from archgen.cli import main
+from archgen.ops import spec_op_names
+from tests.conftest import SPECS
+
+
+def test_diff_shows_what_a_variant_changes(capsys):
+    assert main(["diff", str(SPECS / "vgg16.yaml"), str(SPECS / "vgg19.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "param deep_convs: 3 -> 4" in out
+    # VGG-19 adds one 3x3 conv to stages 3-5: 256*256*9+256, 512*512*9+512, 512*512*9+512
+    assert "block3  vgg_block  28 x 28 x 256  1,475,328 -> 2,065,408" in out
+    assert "(7 blocks unchanged; --all shows them)" in out
+    assert "params: 138,357,544 -> 143,667,240 (+5,309,696)" in out
+
+
+def test_diff_aligns_a_layer_put_in_front(tmp_path, capsys):
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "archgen: 1\nname: base\ninput: [32, 32, 3]\nparams: {classes: 10}\n"
+        "model: [conv2d: {filters: 8, kernel: 3, name: conv}, flatten, "
+        "dense: {units: $classes, name: out}]\n"
+    )
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        "archgen: 1\nextends: base.yaml\nname: variant\ninput: [28, 28, 1]\n"
+        "prepend: [resize: {height: 32, width: 32}]\n"
+    )
+    main(["diff", str(base), str(variant), "--all"])
+    rows = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
+    assert ["+", "resize"] in rows
+    assert ["=", "flatten"] in rows and ["=", "out"] in rows
+    assert ["~", "conv"] in rows  # 3 -> 1 input channels: fewer weights
+
+
+def test_new_spec_checks_and_variant_extends(tmp_path, capsys):
+    assert main(["new", "my_net", "-o", str(tmp_path)]) == 0
+    assert archgen.load(tmp_path / "my_net.yaml").totals.params > 0
+    base = SPECS / "inception_v3.yaml"
+    assert main(["new", "small_v3", "--from", str(base), "-o", str(tmp_path)]) == 0
+    text = (tmp_path / "small_v3.yaml").read_text()
+    assert "extends: " in text and "inception_v3.yaml" in text
+    variant = archgen.load(tmp_path / "small_v3.yaml")
+    assert variant.totals.params == archgen.load(base).totals.params
+    capsys.readouterr()
+    assert main(["new", "my_net", "-o", str(tmp_path)]) == 1  # never overwrites
+    assert "exists already" in capsys.readouterr().err
+
+
+def test_ops_lists_every_op_with_its_arguments(capsys):
+    assert main(["ops"]) == 0
+    out = capsys.readouterr().out
+    for name in spec_op_names():
+        assert f"\n{name} " in f"\n{out}"
+    assert "kernel           int or [h, w] (required)" in out
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"archgen {archgen.__version__}"
+    for command in ("check", "summary", "build", "diff", "new", "min-input"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "example" in capsys.readouterr().out
