@@ -22,6 +22,7 @@ from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
 from archgen.spec.expr import evaluate
+from archgen.spec.parser import is_split
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
@@ -69,11 +70,11 @@ class Expander:
 
     # --- paths -----------------------------------------------------------------------
 
-    def path(self, items: list, x: str, env: dict, scope: tuple) -> str:
+    def path(self, items: list, x: str, env: dict, scope: tuple) -> str | list[str]:
         namer = _Namer(_numbered_kinds(items), Counter())
         return self.items(items, x, env, scope, namer)
 
-    def items(self, items, x, env, scope, namer) -> str:
+    def items(self, items, x, env, scope, namer) -> str | list[str]:
         for item in items:
             if not scope:
                 self.site = item.loc
@@ -82,6 +83,8 @@ class Expander:
                     x = self.items(item.body, x, {**env, item.index: i}, scope, namer)
             elif isinstance(item, Side):
                 self.items(item.body, x, env, scope, namer)
+            elif is_split(item):  # the last item of a concat branch (the parser checks)
+                return self.split(item, x, env, scope)
             else:
                 local = item.name.evaluate(env) if hasattr(item.name, "evaluate") else item.name
                 local = local or namer.next(item.kind)
@@ -131,11 +134,20 @@ class Expander:
             return self.merge(block.body, x, inner, scope)
         return self.path(block.body, x, inner, scope)
 
-    def merge(self, merge: Merge, x: str, env: dict, scope: tuple) -> str:
+    def branches(self, merge: Merge, x: str, env: dict, scope: tuple) -> list[str]:
+        """The end of every branch, in order; a branch ending in a split gives several."""
         ends = []
         for branch in merge.branches:
             self.graph.scope_kinds[(*scope, branch.name)] = "branch"
-            ends.append(self.path(branch.path, x, env, (*scope, branch.name)))
+            end = self.path(branch.path, x, env, (*scope, branch.name))
+            ends.extend(end if isinstance(end, list) else [end])
+        return ends
+
+    def split(self, split: Merge, x: str, env: dict, scope: tuple) -> list[str]:
+        return self.branches(split, x, env, scope)
+
+    def merge(self, merge: Merge, x: str, env: dict, scope: tuple) -> str:
+        ends = self.branches(merge, x, env, scope)
         name = scope_name(scope)
         if merge.op == "concat":
             return self.add(name, "concat", {}, ends, scope, merge.loc)
@@ -207,7 +219,7 @@ def _numbered_kinds(items: list) -> set:
                 walk(item.body, True)
             elif isinstance(item, Side):
                 walk(item.body, in_repeat)
-            elif item.name is None:
+            elif item.name is None and not is_split(item):
                 counts[item.kind] += 1
                 if in_repeat:
                     repeated.add(item.kind)

@@ -88,6 +88,13 @@ def spec_schema() -> dict:
             },
             "additionalProperties": False,
         },
+        "split": {
+            "type": "object",
+            "description": "ends a concat branch; its branches are separate inputs of the concat",
+            "required": ["split"],
+            "properties": {"split": branches},
+            "additionalProperties": False,
+        },
         "repeat": {
             "type": "object",
             "required": ["repeat", "seq"],

@@ -195,13 +195,10 @@ def inception_c(x, name="inception_c"):
 
     branch3x3 = conv_bn(x, 384, 1, name=f"{name}.branch3x3.conv_bn")
     branch1x3 = conv_bn(
-        branch3x3, 256, (1, 3), name=f"{name}.branch3x3.concat.branch1x3.conv_bn"
+        branch3x3, 256, (1, 3), name=f"{name}.branch3x3.branch1x3.conv_bn"
     )
     branch3x1 = conv_bn(
-        branch3x3, 256, (3, 1), name=f"{name}.branch3x3.concat.branch3x1.conv_bn"
-    )
-    branch3x3 = layers.Concatenate(name=f"{name}.branch3x3.concat")(
-        [branch1x3, branch3x1]
+        branch3x3, 256, (3, 1), name=f"{name}.branch3x3.branch3x1.conv_bn"
     )
 
     branch3x3dbl = conv_bn(x, 384, 1, name=f"{name}.branch3x3dbl.conv_bn_1")
@@ -211,16 +208,15 @@ def inception_c(x, name="inception_c"):
     branch3x3dbl = conv_bn(
         branch3x3dbl, 512, (3, 1), name=f"{name}.branch3x3dbl.conv_bn_3"
     )
-    branch3x1 = conv_bn(
-        branch3x3dbl, 256, (3, 1), name=f"{name}.branch3x3dbl.concat.branch3x1.conv_bn"
+    branch3x1_2 = conv_bn(
+        branch3x3dbl, 256, (3, 1), name=f"{name}.branch3x3dbl.branch3x1.conv_bn"
     )
-    branch1x3 = conv_bn(
-        branch3x3dbl, 256, (1, 3), name=f"{name}.branch3x3dbl.concat.branch1x3.conv_bn"
+    branch1x3_2 = conv_bn(
+        branch3x3dbl, 256, (1, 3), name=f"{name}.branch3x3dbl.branch1x3.conv_bn"
     )
-    branch3x3dbl = layers.Concatenate(name=f"{name}.branch3x3dbl.concat")(
-        [branch3x1, branch1x3]
+    x = layers.Concatenate(name=name)(
+        [branch_pool, branch1x1, branch1x3, branch3x1, branch3x1_2, branch1x3_2]
     )
-    x = layers.Concatenate(name=name)([branch_pool, branch1x1, branch3x3, branch3x3dbl])
     return x
 
 

@@ -203,6 +203,20 @@ CASES = {
         5,
         5,
     ),
+    "split_outside_a_concat": (
+        HEADER + "model:\n  - split:\n      a: [relu]\n      b: [sigmoid]\n",
+        "'split' can only be the last item of a concat branch",
+        5,
+        5,
+    ),
+    "split_before_the_end_of_a_branch": (
+        HEADER
+        + "model:\n  - concat:\n      a:\n        - split: {x: [relu], y: [sigmoid]}\n"
+        + "        - relu\n      b: [relu]\n",
+        "'split' can only be the last item of a concat branch",
+        7,
+        11,
+    ),
     # --- shapes -------------------------------------------------------------------------------
     "concat_of_mismatched_sizes": (
         HEADER

@@ -15,8 +15,6 @@ has no op for.
 from __future__ import annotations
 
 import importlib
-import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,30 +28,10 @@ from tests.keras_compare import distinguishable, weight_count
 
 
 @dataclass(frozen=True)
-class Gap:
-    """Something a network needs that the spec language cannot say yet, and what it costs."""
-
-    reason: str
-    extra_layers: tuple  # ((Keras class, output shape, params), count) that archgen adds
-
-
-# Seed 001's Inception-C concatenates its six tower ends in one layer. In a spec each branch
-# of a concat starts from the module input, so the two towers that fork after a shared 1x1
-# convolution end in a concat of their own: the same weights and values, two Concatenate
-# layers more per module, and so another keras.Model layer (and weight) order.
-FLAT_CONCAT = Gap(
-    "a concat cannot take two tensors computed in one branch: seed 001's Inception-C needs "
-    "concatenate([b1, b2, b3_1, b3_2, b4_1, b4_2]) with b3_1 and b3_2 both made from b3",
-    extra_layers=((("Concatenate", (8, 8, 512), 0), 6),),
-)
-
-
-@dataclass(frozen=True)
 class Network:
     spec: str
     reference: str  # "module:function" in tests.references
     params: int  # the reference's count_params(), written out
-    gap: Gap | None = None
     published: float | None = None  # a published count in millions, PyTorch's convention
 
     @property
@@ -86,7 +64,6 @@ NETWORKS = [
         "inception_v4_seed.yaml",
         "seed_models:inception_v4_seed",
         params=41_252_362,
-        gap=FLAT_CONCAT,
     ),
 ]
 
@@ -115,32 +92,10 @@ def runtime(arch):
     return arch.keras_model()
 
 
-def layer_rows(arch) -> list[tuple]:
-    """(Keras class, output shape, parameters) of archgen's layers, in keras.Model order."""
-    return [
-        (REGISTRY[layer["op"]].keras_class, tuple(layer["output_shape"]), layer["params"])
-        for layer in arch.summary()["layers"]
-    ]
-
-
-def reference_rows(model) -> list[tuple]:
-    return [
-        (type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params())
-        for layer in model.layers
-    ]
-
-
 def as_list(outputs) -> list[np.ndarray]:
     if isinstance(outputs, (list, tuple)):
         return [np.asarray(output) for output in outputs]
     return [np.asarray(outputs)]
-
-
-def expect_gap(network, request) -> None:
-    """From here on, a check the spec language cannot pass yet: it must fail (strict), and
-    passes the day the language can say what the network needs."""
-    if network.gap:
-        request.applymarker(pytest.mark.xfail(reason=network.gap.reason, strict=True))
 
 
 # --- static: no Keras model is built from the spec -----------------------------------------
@@ -175,13 +130,7 @@ def test_totals_match_the_reference(arch, reference):
     assert trainable + non_trainable == reference.count_params()
 
 
-def test_layers_match_the_reference_one_for_one(network, arch, reference, request):
-    if network.gap:
-        # checked before the xfail applies: but for the gap's layers, the same layers
-        ours, theirs = Counter(layer_rows(arch)), Counter(reference_rows(reference))
-        assert theirs - ours == Counter()
-        assert ours - theirs == Counter(dict(network.gap.extra_layers))
-    expect_gap(network, request)
+def test_layers_match_the_reference_one_for_one(arch, reference):
     ours = arch.summary()["layers"]
     theirs = reference.layers
     assert len(ours) == len(theirs)
@@ -200,10 +149,9 @@ def test_outputs_match_the_reference_in_order(arch, reference):
 # --- runtime: the Keras model archgen builds ------------------------------------------------
 
 
-def test_runtime_has_the_same_weights_in_order(network, arch, runtime, reference, request):
+def test_runtime_has_the_same_weights_in_order(arch, runtime, reference):
     assert runtime.count_params() == reference.count_params()
     assert [layer.name for layer in runtime.layers] == arch.keras_order
-    expect_gap(network, request)
     assert [tuple(w.shape) for w in runtime.weights] == [tuple(w.shape) for w in reference.weights]
 
 
@@ -217,11 +165,8 @@ def features(model):
     return keras.Model(model.inputs[0], ends if len(ends) > 1 else ends[0])
 
 
-def test_reference_weights_give_the_same_predictions(network, arch, runtime, reference):
-    if network.gap:
-        transfer_in_creation_order(reference, runtime, arch)
-    else:
-        runtime.set_weights(reference.get_weights())
+def test_reference_weights_give_the_same_predictions(runtime, reference):
+    runtime.set_weights(reference.get_weights())
     shape = tuple(reference.inputs[0].shape[1:])
     batch = np.random.default_rng(1).random((2, *shape), dtype=np.float32)
     for ours, theirs in ((runtime, reference), (features(runtime), features(reference))):
@@ -231,39 +176,6 @@ def test_reference_weights_give_the_same_predictions(network, arch, runtime, ref
         for a, b in zip(mine, their, strict=True):
             assert a.shape == b.shape
             assert np.abs(a - b).max() <= 1e-5 * max(1.0, np.abs(b).max())
-
-
-# --- a network with a gap: its weights go over layer by layer ---------------------------------
-
-
-def creation_order(layers) -> list:
-    """Layers of one Keras class in the order they were made: Keras names unnamed layers
-    conv2d, conv2d_1, conv2d_2... with one counter per class."""
-
-    def number(layer) -> int:
-        found = re.search(r"_(\d+)$", layer.name)
-        return int(found.group(1)) if found else 0
-
-    return sorted(layers, key=number)
-
-
-def transfer_in_creation_order(reference, runtime, arch) -> None:
-    """Copy the reference's weights layer by layer, pairing the layers of each class in
-    creation order with archgen's in spec order (the keras.Model orders differ where the
-    module structure does)."""
-    theirs = defaultdict(list)
-    for layer in reference.layers:
-        if layer.weights:
-            theirs[type(layer).__name__].append(layer)
-    ours = defaultdict(list)
-    for node in arch.layers:
-        if node.params:
-            ours[REGISTRY[node.op].keras_class].append(node.name)
-    assert ours.keys() == theirs.keys()
-    for keras_class, names in ours.items():
-        pairs = zip(names, creation_order(theirs[keras_class]), strict=True)
-        for name, layer in pairs:
-            runtime.get_layer(name).set_weights(layer.get_weights())
 
 
 # --- network by network ----------------------------------------------------------------------

@@ -138,10 +138,19 @@ blocks:
     activation: relu
   head:
     seq: [global_avg_pool, dense: {units: $classes, activation: softmax}]
+  fork:
+    concat:
+      a: [conv2d: {filters: 4, kernel: 1}]
+      b:
+        - conv2d: {filters: 4, kernel: 1}
+        - split:
+            a: [relu]
+            c: [sigmoid]
 model:
   - conv2d: {filters: $width, kernel: 1}
   - stage: {blocks: 3}
   - stage: {blocks: 1, filters: 4}
+  - fork
   - conv2d: {filters: $width, kernel: 1, name: squeeze}
   - repeat: 2
     seq:
@@ -164,6 +173,8 @@ def test_tricky_structures_build_the_same_model(tmp_path):
     assert "main = x\n    for i in range(2):" in source
     assert 'name=f"{name}.unit_{(blocks - 1) + 2}"' in source
     assert "squeeze = x" in source
+    # a split's ends go straight into the concat, named apart from the branch `a`
+    assert "x = layers.Concatenate(name=name)([a, a_2, c])" in source
     assert 'name=f"residual_{3 * i + j + 1}"' in source
     module = import_source(source, tmp_path, "tricky_generated")
     generated = module.build_model()

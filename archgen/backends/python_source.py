@@ -34,6 +34,7 @@ from archgen.ops.base import format_shape
 from archgen.report import short_flops
 from archgen.spec import expr as E
 from archgen.spec.ast import Call, Merge, Repeat, Side
+from archgen.spec.parser import is_split
 from archgen.spec.resolve import calls_in
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -145,6 +146,7 @@ class Function:
     env: dict  # spec name ($name) -> Python expression
     lines: list = field(default_factory=list)
     taps: dict = field(default_factory=dict)  # model item name -> variable holding it
+    live: list = field(default_factory=list)  # per open merge: names its branch ends hold
     depth: int = 1  # indentation
     merges: int = 0  # merges being emitted, nested
 
@@ -261,6 +263,8 @@ class Generator:
                 current = self._repeat(item, current, target, fn, prefix, numbered, counter)
             elif isinstance(item, Side):
                 self._side(item, current, fn, prefix, numbered, counter)
+            elif is_split(item):  # ends a concat branch: one variable per sub-branch
+                return self._branch_ends(item, current, fn, prefix)
             else:
                 name = [*prefix, *self._local_name(item, fn, numbered, counter)]
                 self._shape_comment(item, fn)
@@ -395,21 +399,9 @@ class Generator:
 
     def merge(self, merge: Merge, source: str, target: str, fn: Function, name: list) -> None:
         """Emit the branches, each into a variable named like the branch, then the merge."""
-        outer = fn.names
-        live = Namespace(parent=outer)  # branch results wait here for the merge
-        ends = []
-        for branch in merge.branches:
-            if not branch.path:
-                ends.append(source)  # an empty path is the identity
-                continue
-            if any(end != source for end in ends) and not fn.merges:
-                fn.lines.append("")  # a merge's branches read as paragraphs
-            variable = live.add(branch.name)
-            fn.names = Namespace(parent=live)
-            fn.merges += 1
-            ends.append(self.path(branch.path, source, variable, fn, [*name, f".{branch.name}."]))
-            fn.merges -= 1
-            fn.names = outer
+        fn.live.append(Namespace(parent=fn.names))  # branch ends wait here for the merge
+        ends = self._branch_ends(merge, source, fn, name)
+        fn.live.pop()
         inputs = f"[{', '.join(ends)}]"
         if merge.op == "concat":
             fn.emit(f"{target} = layers.Concatenate(name={name_text(name)})({inputs})")
@@ -429,6 +421,27 @@ class Generator:
         fn.depth += 1
         fn.emit(self._activation(function, [*name, ".", Code(function)], target))
         fn.depth -= 1
+
+    def _branch_ends(self, merge: Merge, source: str, fn: Function, name: list) -> list[str]:
+        """Emit each branch into a variable named like it; a split's variables join them."""
+        outer, live = fn.names, fn.live[-1]
+        ends: list[str] = []
+        for branch in merge.branches:
+            if not branch.path:
+                ends.append(source)  # an empty path is the identity
+                continue
+            if any(end != source for end in ends) and not fn.merges:
+                fn.lines.append("")  # a merge's branches read as paragraphs
+            variable = live.add(branch.name)
+            fn.names = Namespace(parent=live)
+            fn.merges += 1
+            # a split's branches live in the scope of the branch it ends
+            prefix = [*name, branch.name, "."] if is_split(merge) else [*name, f".{branch.name}."]
+            end = self.path(branch.path, source, variable, fn, prefix)
+            fn.merges -= 1
+            fn.names = outer
+            ends.extend(end if isinstance(end, list) else [end])
+        return ends
 
     def _activation(self, function: str, name: list, target: str) -> str:
         return f"{target} = layers.Activation({function}, name={name_text(name)})({target})"

@@ -30,7 +30,7 @@ TOP_LEVEL_KEYS = (
     "prepend",
     "outputs",
 )
-CONSTRUCTS = ("concat", "add", "repeat", "side")
+CONSTRUCTS = ("concat", "add", "split", "repeat", "side")
 # Words with a meaning of their own in a path or a block: no block may take them as a name.
 RESERVED = {*CONSTRUCTS, "seq", "args", "doc", "name", "index", "scale", "activation"}
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
@@ -166,7 +166,8 @@ def parse_input(value, loc: Loc, example: str = "[224, 224, 3]") -> tuple[int, .
 # --- paths and items ------------------------------------------------------------------------
 
 
-def parse_path(value, loc: Loc, what: str = "a path") -> list:
+def parse_path(value, loc: Loc, what: str = "a path", concat_branch: bool = False) -> list:
+    """A list of items; a `split` may only end a branch of a concat."""
     if value is None:
         return []
     expect(value, list, what, loc, "[conv2d: {filters: 32, kernel: 3}, relu]")
@@ -175,8 +176,19 @@ def parse_path(value, loc: Loc, what: str = "a path") -> list:
     for index, item in enumerate(value):
         with collect:
             items.append(parse_item(item, locs[index] if index < len(locs) else loc))
+            if is_split(items[-1]) and (not concat_branch or index != len(value) - 1):
+                raise SpecError(
+                    "'split' can only be the last item of a concat branch",
+                    items[-1].loc,
+                    hint="its branches become separate inputs of that concat; "
+                    "elsewhere, use 'concat' to join them",
+                )
     collect.raise_any()
     return items
+
+
+def is_split(item) -> bool:
+    return isinstance(item, Merge) and item.op == "split"
 
 
 def parse_item(value, loc: Loc):
@@ -235,9 +247,15 @@ def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
     return Call(target, values, locs, name, loc, key_locs)
 
 
+MERGE_KEYS = {
+    "concat": ("concat", "name"),
+    "add": ("add", "name", "scale", "activation"),
+    "split": ("split",),  # no layer of its own: its branches feed the enclosing concat
+}
+
+
 def parse_merge(value: YMap, op: str, loc: Loc) -> Merge:
-    allowed = ("concat", "name") if op == "concat" else ("add", "name", "scale", "activation")
-    check_keys(value, allowed, f"'{op}'")
+    check_keys(value, MERGE_KEYS[op], f"'{op}'")
     branches_value = value[op]
     example = f"{op}: {{branch_a: [...], branch_b: [...]}}"
     expect(branches_value, dict, f"the branches of '{op}'", value.value_loc(op), example)
@@ -245,7 +263,11 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge:
     for name, path in branches_value.items():
         key_loc = branches_value.key_loc(name)
         identifier(name, "a branch name", key_loc)
-        branches.append(Branch(name, parse_path(path, branches_value.value_loc(name)), key_loc))
+        path_loc = branches_value.value_loc(name)
+        concat_branch = op in ("concat", "split")
+        branches.append(
+            Branch(name, parse_path(path, path_loc, "a branch", concat_branch), key_loc)
+        )
     if len(branches) < 2:
         raise SpecError(
             f"'{op}' needs at least two branches, found {len(branches)}",
