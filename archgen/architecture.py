@@ -38,10 +38,18 @@ class Architecture:
     def __init__(self, spec: Spec, max_layers: int = MAX_LAYERS) -> None:
         self.spec = spec
         self.graph: Graph = expand(spec, max_layers)
+        self.check()
+
+    def check(self) -> Architecture:
+        """Run the analysis passes over the IR: shapes, parameters and FLOPs, the Keras
+        layer order, and that every layer feeds an output. Raises SpecError; returns self.
+        Loading runs it; run it again after changing the IR."""
         infer_shapes(self.graph, hint_for_too_small=self._too_small_hint)
         count(self.graph)
         self.keras_order = keras_order(self.graph)
         self._check_all_used()
+        self.__dict__.pop("totals", None)
+        return self
 
     @classmethod
     def load(cls, path: str | Path, overrides: dict | None = None, **limits) -> Architecture:

@@ -413,7 +413,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     ops = commands.add_parser("ops", help="list every op with its arguments")
     ops.set_defaults(func=cmd_ops)
+
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print a completion script for bash or zsh.",
+        epilog="examples:\n"
+        "  archgen completion bash > ~/.local/share/bash-completion/completions/archgen\n"
+        "  source <(archgen completion zsh)   # in ~/.zshrc",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"))
+    completion.set_defaults(func=cmd_completion)
     return parser
+
+
+COMPLETION = """# archgen completion for bash (and zsh through bashcompinit)
+_archgen() {{
+    local cur="${{COMP_WORDS[COMP_CWORD]}}" opts=""
+    if [ "$COMP_CWORD" -eq 1 ]; then
+        COMPREPLY=($(compgen -W "{commands} --version --help --debug" -- "$cur"))
+        return
+    fi
+    case "${{COMP_WORDS[1]}}" in
+{cases}
+    esac
+    if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}}
+complete -o filenames -F _archgen archgen
+"""
+
+
+def completion_script(shell: str) -> str:
+    """A completion script made from the parser itself, so it lists every command."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    cases = []
+    for name, sub in commands.choices.items():
+        options = sorted(
+            {o for a in sub._actions for o in a.option_strings if o.startswith("--")} - {"--help"}
+        )
+        cases.append(f'        {name}) opts="{" ".join(options)}" ;;')
+    script = COMPLETION.format(commands=" ".join(commands.choices), cases="\n".join(cases))
+    if shell == "zsh":
+        script = "autoload -U +X bashcompinit && bashcompinit\n" + script
+    return script
+
+
+def cmd_completion(args) -> int:
+    print(completion_script(args.shell), end="")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

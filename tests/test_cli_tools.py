@@ -70,3 +70,20 @@ def test_version_and_help(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "example" in capsys.readouterr().out
+
+
+def test_bash_completion_completes_commands_and_options(tmp_path):
+    import subprocess
+
+    from archgen.cli import completion_script
+
+    script = tmp_path / "archgen.bash"
+    script.write_text(completion_script("bash"))
+    probe = (
+        f"source {script}; "
+        "COMP_WORDS=(archgen su); COMP_CWORD=1; _archgen; echo ${COMPREPLY[@]}; "
+        "COMP_WORDS=(archgen build --no); COMP_CWORD=2; _archgen; echo ${COMPREPLY[@]}"
+    )
+    result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == ["summary", "--no-diagrams --no-verify"]
+    assert completion_script("zsh").startswith("autoload -U +X bashcompinit")
