@@ -24,9 +24,8 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from archgen import __version__
+from archgen.backends import templates
 from archgen.errors import SpecError
 from archgen.expand import _numbered_kinds
 from archgen.ops import REGISTRY, REQUIRED, resolve
@@ -37,7 +36,6 @@ from archgen.spec.ast import Call, Merge, Repeat, Side
 from archgen.spec.parser import is_split
 from archgen.spec.resolve import calls_in
 
-TEMPLATES = Path(__file__).parent / "templates"
 CUSTOM_LAYERS = Path(__file__).parent / "custom_layers.py"
 
 
@@ -516,20 +514,17 @@ class Generator:
         return "\n".join(lines)
 
     def generate(self) -> str:
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            undefined=jinja2.StrictUndefined,
-        )
-        source = environment.get_template("module.py.j2").render(
-            docstring=self.module_docstring(),
-            custom_layers=[custom_layer_source(name) for name in self.custom],
-            blocks=[self.block_function(name) for name in self.blocks],
-            model=self.model_function(),
-            alias=self.module.add(self.spec.name),
-            spec_name=self.spec.name,
+        source = (
+            templates()
+            .get_template("module.py.j2")
+            .render(
+                docstring=self.module_docstring(),
+                custom_layers=[custom_layer_source(name) for name in self.custom],
+                blocks=[self.block_function(name) for name in self.blocks],
+                model=self.model_function(),
+                alias=self.module.add(self.spec.name),
+                spec_name=self.spec.name,
+            )
         )
         return ruff_format(source)
 
