@@ -21,7 +21,7 @@ from archgen.ir import SCOPE_SEPARATOR, Graph, Node
 from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
-from archgen.spec.expr import evaluate
+from archgen.spec.expr import evaluate, free_names
 from archgen.spec.parser import is_split
 
 MAX_LAYERS = 100_000
@@ -49,6 +49,9 @@ class Expander:
         # id of a model item (AST) -> (its name, its output layer), once per repeat iteration
         self.item_outputs: dict[int, list[tuple[str, str]]] = {}
         self.site: Loc = spec.loc
+        # caches keyed by the id of AST objects, which live as long as the spec
+        self.numbered: dict[int, set] = {}  # path -> kinds numbered in it
+        self.static_attrs: dict[int, dict] = {}  # op call without $names -> its attributes
 
     def run(self) -> Graph:
         spec = self.spec
@@ -71,8 +74,10 @@ class Expander:
     # --- paths -----------------------------------------------------------------------
 
     def path(self, items: list, x: str, env: dict, scope: tuple) -> str | list[str]:
-        namer = _Namer(_numbered_kinds(items), Counter())
-        return self.items(items, x, env, scope, namer)
+        key = id(items)  # a block's paths expand once per use; their kinds are the same
+        if key not in self.numbered:
+            self.numbered[key] = _numbered_kinds(items)
+        return self.items(items, x, env, scope, _Namer(self.numbered[key], Counter()))
 
     def items(self, items, x, env, scope, namer) -> str | list[str]:
         for item in items:
@@ -106,6 +111,9 @@ class Expander:
         if block is not None:
             return self.block(block, call, x, env, scope)
         op, preset = resolve(call.target)
+        static = self.static_attrs.get(id(call))
+        if static is not None:  # no $names in its arguments: checked once, shared
+            return self.add(scope_name(scope), op.name, static, [x], scope, call.loc)
         attrs = {}
         for attr in op.attrs:
             if attr.name in call.args:
@@ -122,6 +130,8 @@ class Expander:
                     hint=attr.help,
                     scope=" > ".join(scope),
                 ) from None
+        if not any(free_names(value) for value in call.args.values()):
+            self.static_attrs[id(call)] = attrs
         return self.add(scope_name(scope), op.name, attrs, [x], scope, call.loc)
 
     def block(self, block: BlockDef, call: Call, x: str, env: dict, scope: tuple) -> str:
