@@ -32,7 +32,7 @@ from archgen.ops import REGISTRY, REQUIRED, resolve
 from archgen.ops.base import format_shape
 from archgen.report import short_flops
 from archgen.spec import expr as E
-from archgen.spec.ast import Call, Merge, Repeat, Side
+from archgen.spec.ast import Call, Merge, Repeat, Side, item_values, items_in
 from archgen.spec.parser import is_split
 from archgen.spec.resolve import calls_in
 
@@ -224,14 +224,14 @@ class Generator:
             return fn.env[tree.id]
         if isinstance(tree, E.Neg):
             return f"-{self._operand(tree.operand, fn, 3)}"
-        level = E._BINARY[tree.op]
+        level = E.PRECEDENCE[tree.op]
         left = self._operand(tree.left, fn, level)
         right = self._operand(tree.right, fn, level + 1)
         return f"{left} {tree.op} {right}"
 
     def _operand(self, tree, fn: Function, level: int) -> str:
         text = self.expr(tree, fn)
-        if isinstance(tree, E.BinOp) and E._BINARY[tree.op] < level:
+        if isinstance(tree, E.BinOp) and E.PRECEDENCE[tree.op] < level:
             return f"({text})"
         return text
 
@@ -532,23 +532,9 @@ class Generator:
 def _free_names(body) -> set[str]:
     """Every $name read anywhere in a block body or path."""
     found: set[str] = set()
-    stack = list(body) if isinstance(body, list) else [body]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Call):
-            found |= E.free_names(item.name)
-            for value in item.args.values():
-                found |= E.free_names(value)
-        elif isinstance(item, Merge):
-            for value in (item.name, item.scale, item.activation):
-                found |= E.free_names(value)
-            for branch in item.branches:
-                stack.extend(branch.path)
-        elif isinstance(item, Repeat):
-            found |= E.free_names(item.count)
-            stack.extend(item.body)
-        elif isinstance(item, Side):
-            stack.extend(item.body)
+    for item in items_in(body):
+        for value in item_values(item):
+            found |= E.free_names(value)
     return found
 
 

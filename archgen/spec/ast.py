@@ -110,3 +110,30 @@ class Spec:
     outputs: list[tuple[str, Loc]]  # empty: the end of the model
     loc: Loc
     extends: str | None = None  # the file this spec extends, if any
+
+
+def items_in(body) -> list:
+    """Every item of a block body or path, in spec order, through branches, repeats and
+    side paths (not into the blocks that calls name)."""
+    found: list = []
+    stack = list(reversed(body)) if isinstance(body, list) else [body]
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        if isinstance(item, Merge):
+            for branch in reversed(item.branches):
+                stack.extend(reversed(branch.path))
+        elif isinstance(item, (Repeat, Side)):
+            stack.extend(reversed(item.body))
+    return found
+
+
+def item_values(item) -> list:
+    """The values of one item that may hold $names (not those of the items inside it)."""
+    if isinstance(item, Call):
+        return [item.name, *item.args.values()]
+    if isinstance(item, Merge):
+        return [item.name, item.scale, item.activation]
+    if isinstance(item, Repeat):
+        return [item.count]
+    return []

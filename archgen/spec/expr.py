@@ -22,7 +22,7 @@ from archgen.errors import Loc, SpecError, did_you_mean
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _TOKEN_RE = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*%()]))")
-_BINARY = {"+": 1, "-": 1, "*": 2, "//": 2, "%": 2}
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "//": 2, "%": 2}  # of the binary operators
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +174,9 @@ class _Parser:
 
     def expression(self, min_level: int):
         left = self.unary()
-        while (op := self.peek()) in _BINARY and _BINARY[op] > min_level:
+        while (op := self.peek()) in PRECEDENCE and PRECEDENCE[op] > min_level:
             self.pos += 1
-            left = BinOp(op, left, self.expression(_BINARY[op]))
+            left = BinOp(op, left, self.expression(PRECEDENCE[op]))
         return left
 
     def unary(self):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from archgen.errors import Collector, SpecError, did_you_mean
 from archgen.ops import AttrError, resolve
-from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
+from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec, items_in
 from archgen.spec.expr import free_names
 
 
@@ -145,18 +145,7 @@ def _op_names() -> list[str]:
 
 def calls_in(body) -> list[Call]:
     """Every call in a block body or path, in order, through branches and repeats."""
-    found: list[Call] = []
-    stack = list(reversed(body)) if isinstance(body, list) else [body]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Call):
-            found.append(item)
-        elif isinstance(item, Merge):
-            for branch in reversed(item.branches):
-                stack.extend(reversed(branch.path))
-        elif isinstance(item, (Repeat, Side)):
-            stack.extend(reversed(item.body))
-    return found
+    return [item for item in items_in(body) if isinstance(item, Call)]
 
 
 def _check_recursion(spec: Spec) -> None:
