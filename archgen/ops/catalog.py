@@ -65,11 +65,18 @@ INPUT = OpDef(
 # --- convolutions ----------------------------------------------------------------------
 
 
-def _conv_shape(a, inputs):
-    height, width = window(
-        "conv2d", inputs[0], a["kernel"], a["strides"], a["padding"], a["dilation"]
-    )
-    return (height, width, a["filters"])
+def _window(op: str, a, inputs) -> tuple[int, int]:
+    """Output height and width of a convolution's sliding window."""
+    return window(op, inputs[0], a["kernel"], a["strides"], a["padding"], a["dilation"])
+
+
+def _filters_shape(op: str):
+    """Shape rule of a convolution with `filters` output channels."""
+
+    def shape(a, inputs):
+        return (*_window(op, a, inputs), a["filters"])
+
+    return shape
 
 
 def _conv_params(a, inputs, out):
@@ -94,7 +101,7 @@ CONV2D = OpDef(
         USE_BIAS,
         FUSED_ACTIVATION,
     ),
-    shape=_conv_shape,
+    shape=_filters_shape("conv2d"),
     params=_conv_params,
     flops=_conv_flops,
     keras_class="Conv2D",
@@ -102,10 +109,7 @@ CONV2D = OpDef(
 
 
 def _depthwise_shape(a, inputs):
-    height, width = window(
-        "depthwise_conv2d", inputs[0], a["kernel"], a["strides"], a["padding"], a["dilation"]
-    )
-    return (height, width, inputs[0][-1] * a["depth_multiplier"])
+    return (*_window("depthwise_conv2d", a, inputs), inputs[0][-1] * a["depth_multiplier"])
 
 
 def _depthwise_params(a, inputs, out):
@@ -127,13 +131,6 @@ DEPTHWISE_CONV2D = OpDef(
     flops=_depthwise_flops,
     keras_class="DepthwiseConv2D",
 )
-
-
-def _separable_shape(a, inputs):
-    height, width = window(
-        "separable_conv2d", inputs[0], a["kernel"], a["strides"], a["padding"], a["dilation"]
-    )
-    return (height, width, a["filters"])
 
 
 def _separable_params(a, inputs, out):
@@ -163,7 +160,7 @@ SEPARABLE_CONV2D = OpDef(
         USE_BIAS,
         FUSED_ACTIVATION,
     ),
-    shape=_separable_shape,
+    shape=_filters_shape("separable_conv2d"),
     params=_separable_params,
     flops=_separable_flops,
     keras_class="SeparableConv2D",
