@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a spec is invalid, 2 bad usage (argparse's own code).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import traceback
@@ -35,6 +36,17 @@ def parse_sets(values: list[str]) -> dict:
     from archgen.spec import parse_override
 
     return dict(parse_override(text) for text in values)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (anything else is bad usage, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {value}")
+    return value
 
 
 def load(path: Path, args):
@@ -107,7 +119,27 @@ def cmd_min_input(args) -> int:
         print(f"  sizes from {smallest} to {upto} that fail: {shown}")
     else:
         print(f"  every size from {smallest} to {upto} works")
+    for note in size_notes(arch):
+        print(f"  note: {note}")
     return 0
+
+
+def size_notes(arch) -> list[str]:
+    """What the sizes above do not say: a resize that hides them, weights that depend on them."""
+    notes = []
+    for node in arch.graph:
+        if node.op == "resize":
+            height, width = node.attrs["height"], node.attrs["width"]
+            notes.append(
+                f"the resize at line {node.loc.line} ({node.name}) brings every input to "
+                f"{height}x{width}, so the layers after it always see that size"
+            )
+        elif node.op == "flatten":
+            notes.append(
+                f"the flatten at line {node.loc.line} ({node.name}) makes the parameter "
+                "count of the layers after it depend on the input size"
+            )
+    return notes
 
 
 def cmd_build(args) -> int:
@@ -150,7 +182,9 @@ def cmd_diagram(args) -> int:
     arch = load(Path(args.spec), args)
     data = render(dot_source(arch, args.level, args.depth), fmt or "svg")
     if args.output:
-        Path(args.output).write_bytes(data)
+        from archgen.outputs import write_all
+
+        write_all({Path(args.output): data})  # atomic: a failure keeps the previous file
         print(f"wrote {args.output} ({args.level} view of {arch.name})")
     else:
         sys.stdout.buffer.write(data)
@@ -186,7 +220,11 @@ def cmd_featuremaps(args) -> int:
     grid = feature_maps(
         arch, args.weights, args.image, names, args.channels, args.tile, args.preprocess
     )
-    grid.save(args.output, format="PNG")
+    from archgen.outputs import write_all
+
+    image = io.BytesIO()
+    grid.save(image, format="PNG")
+    write_all({Path(args.output): image.getvalue()})  # atomic: a failure keeps the old file
     print(f"wrote {args.output}: {', '.join(names)}, {args.channels} channels each")
     return 0
 
@@ -249,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     spec_options.add_argument(
         "--max-layers",
-        type=int,
+        type=positive_int,
         default=100_000,
         metavar="N",
         help="refuse specs that expand to more layers (default 100000)",
@@ -479,6 +517,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a file named on the command line cannot be read or written
+        if args.debug:
+            traceback.print_exc()
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"archgen: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug in archgen, not in the spec
         if args.debug:
             traceback.print_exc()

@@ -51,3 +51,12 @@ def test_sizes_that_fail_between_valid_ones(tmp_path, capsys):
         arch.keras_model()
     arch.graph.input.shape = (8, 8, 3)
     assert arch.keras_model().output.shape[1:] == (4, 4, 7)
+
+
+def test_notes_on_resize_and_flatten(capsys):
+    main(["min-input", str(SPECS / "inception_v4_mnist.yaml"), "--upto", "80"])
+    out = capsys.readouterr().out
+    assert "every layer accepts is 1x1" in out
+    assert "brings every input to 75x75" in out
+    main(["min-input", str(SPECS / "vgg16.yaml"), "--upto", "40"])
+    assert "makes the parameter count of the layers after it depend" in capsys.readouterr().out
