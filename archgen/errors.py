@@ -18,6 +18,8 @@ class Loc:
     col: int
 
     def __str__(self) -> str:
+        if self.line < 1:  # a place that is not a file, such as a --set option
+            return self.file
         return f"{self.file}:{self.line}:{self.col}"
 
 
@@ -132,7 +134,9 @@ def _source_line(loc: Loc) -> str | None:
         with open(loc.file, encoding="utf-8-sig", errors="replace") as handle:
             for number, text in enumerate(handle, 1):
                 if number == loc.line:
-                    return text.rstrip("\r\n").expandtabs(1)
+                    # shown in a terminal: no control characters from the file
+                    line = text.rstrip("\r\n").expandtabs(1)
+                    return "".join(c if c.isprintable() else "?" for c in line)
     except OSError:
         return None
     return None

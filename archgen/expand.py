@@ -22,7 +22,7 @@ from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
 from archgen.spec.expr import evaluate, free_names
-from archgen.spec.parser import is_split
+from archgen.spec.parser import _NAME_CHARS, is_split
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
@@ -92,6 +92,14 @@ class Expander:
                 return self.split(item, x, env, scope)
             else:
                 local = item.name.evaluate(env) if hasattr(item.name, "evaluate") else item.name
+                if hasattr(item.name, "evaluate") and not _NAME_CHARS.fullmatch(local):
+                    raise SpecError(  # a template filled with text: check what it made
+                        f"the name {item.name.text!r} makes {local!r}, which has characters "
+                        "other than letters, digits and _",
+                        item.name.loc,
+                        hint="layer names use letters, digits and _ (the '.' separates scopes)",
+                        scope=" > ".join(scope),
+                    )
                 local = local or namer.next(item.kind)
                 item_scope = (*scope, local)
                 self.graph.scope_kinds[item_scope] = item.kind
@@ -127,12 +135,20 @@ class Expander:
                 raise SpecError(
                     f"{call.target} '{attr.name}': {exc}",
                     loc,
-                    hint=attr.help,
+                    hint=self._origin(call.args.get(attr.name), env) or attr.help,
                     scope=" > ".join(scope),
                 ) from None
         if not any(free_names(value) for value in call.args.values()):
             self.static_attrs[id(call)] = attrs
         return self.add(scope_name(scope), op.name, attrs, [x], scope, call.loc)
+
+    def _origin(self, value, env: dict) -> str | None:
+        """Where a bad value set through a parameter was set: the line to fix."""
+        for name in sorted(free_names(value)):
+            param_loc = self.spec.param_locs.get(name)
+            if param_loc and env.get(name) is self.spec.params.get(name):
+                return f"${name} is {env[name]!r}, set at {param_loc}"
+        return None
 
     def block(self, block: BlockDef, call: Call, x: str, env: dict, scope: tuple) -> str:
         inner = dict(self.spec.params)

@@ -344,3 +344,25 @@ def test_override_of_the_wrong_type():
 
     with pytest.raises(SpecError, match="parameter 'classes' is a whole number"):
         archgen.load(SPECS / "inception_v3.yaml", overrides={"classes": "ten"})
+
+
+def test_a_bad_parameter_value_names_where_it_was_set(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "archgen: 1\nname: base\ninput: [8, 8, 3]\nparams: {classes: 10}\n"
+        "model: [flatten, dense: {units: $classes}]\n"
+    )
+    variant = tmp_path / "variant.yaml"
+    variant.write_text("archgen: 1\nextends: base.yaml\nname: v\nparams: {classes: ten}\n")
+    with pytest.raises(SpecError) as info:
+        archgen.load(variant)
+    assert (info.value.loc.file, info.value.loc.line) == (str(tmp_path / "base.yaml"), 5)
+    assert info.value.hint == f"$classes is 'ten', set at {variant}:4:19"
+
+
+def test_override_errors_name_the_option(capsys):
+    from archgen.cli import main
+    from tests.conftest import SPECS
+
+    assert main(["check", str(SPECS / "inception_v3.yaml"), "--set", "classes=ten"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("--set classes='ten': error: parameter 'classes' is a whole number")

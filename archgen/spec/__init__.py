@@ -67,7 +67,7 @@ def _load_chain(path: Path, chain: list[Path], limits: Limits) -> Spec:
 def parse_override(text: str) -> tuple[str, object]:
     """`name=value` from the command line; the value is read as YAML (10, [28, 28, 1])."""
     name, sep, value = text.partition("=")
-    where = Loc("--set " + text, 1, 1)
+    where = Loc("--set " + text, 0, 0)
     if not sep or not name.strip():
         raise SpecError(f"--set takes name=value, not {text!r}", where, hint="--set classes=10")
     parsed = load_text(value or "null", "--set " + text)
@@ -80,7 +80,7 @@ def apply_overrides(spec: Spec, overrides: dict) -> Spec:
     param_locs = dict(spec.param_locs)
     input_shape, input_loc = spec.input, spec.input_loc
     for name, value in overrides.items():
-        loc = Loc(f"--set {name}", 1, 1)
+        loc = Loc(f"--set {name}={value!r}", 0, 0)
         if name == "input":
             example = "[" + ", ".join(map(str, spec.input)) + "]"
             input_shape, input_loc = parse_input(value, loc, example), loc
