@@ -8,6 +8,8 @@ TensorFlow.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -37,8 +39,9 @@ class Architecture:
 
     def __init__(self, spec: Spec, max_layers: int = MAX_LAYERS) -> None:
         self.spec = spec
-        self.graph: Graph = expand(spec, max_layers)
-        self.check()
+        with _no_cyclic_gc():
+            self.graph: Graph = expand(spec, max_layers)
+            self.check()
 
     def check(self) -> Architecture:
         """Run the analysis passes over the IR: shapes, parameters and FLOPs, the Keras
@@ -137,6 +140,24 @@ class Architecture:
             return self.diagram("blocks", "svg")
         except GraphvizMissing:
             return None
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """Pause Python's cyclic garbage collector while the IR is built.
+
+    Expansion allocates many objects and frees almost none, and makes no cycles;
+    the collector's passes over a heap that keeps growing made large specs cost
+    more than linear time (17% of the time at 50,000 layers). Reference counting
+    still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load(path: str | Path, overrides: dict | None = None, **limits) -> Architecture:
