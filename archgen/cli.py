@@ -517,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `archgen summary ... | head` closed the pipe: not an error
+        sys.stdout = None  # nothing more can be written, not even at exit
+        return 0
     except OSError as exc:  # a file named on the command line cannot be read or written
         if args.debug:
             traceback.print_exc()

@@ -87,3 +87,21 @@ def test_bash_completion_completes_commands_and_options(tmp_path):
     result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["summary", "--no-diagrams --no-verify"]
     assert completion_script("zsh").startswith("autoload -U +X bashcompinit")
+
+
+def test_output_into_a_closed_pipe_is_not_an_error():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    result = subprocess.run(
+        f"{sys.executable} -m archgen summary specs/inception_resnet_v2.yaml --format json | head -1",
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout == "{\n"
+    assert result.stderr == ""

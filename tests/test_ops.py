@@ -50,9 +50,9 @@ def test_defaults_are_keras_defaults(op, keras):
         HERE,
     )
     args, kwargs = keras_arguments(node)
-    explicit = layer_class(op.name)(*args, **kwargs).get_config()
+    explicit = layer_class(op.name, keras)(*args, **kwargs).get_config()
     positional = [a for a in op.attrs if a.positional]
-    minimal = layer_class(op.name)(*[required[a.name] for a in positional if a.required])
+    minimal = layer_class(op.name, keras)(*[required[a.name] for a in positional if a.required])
     minimal = minimal.get_config()
     for attr in op.attrs:
         if attr.keras and not attr.required:
@@ -86,7 +86,7 @@ def test_conv_shapes_and_params_match_keras(op, keras):
         except Exception:
             ours = None
         args, kwargs = keras_arguments(node)
-        layer = layer_class(op)(*args, **kwargs)
+        layer = layer_class(op, keras)(*args, **kwargs)
         theirs = tuple(layer.compute_output_shape((None, *shape))[1:])
         if min(theirs) <= 0:
             assert ours is None, (attrs, size)
@@ -105,7 +105,9 @@ def test_pool_shapes_match_keras(op, keras):
     ):
         node = _node(op, size=size, strides=strides, padding=padding)
         args, kwargs = keras_arguments(node)
-        theirs = tuple(layer_class(op)(*args, **kwargs).compute_output_shape((None, n, n, 4))[1:])
+        theirs = tuple(
+            layer_class(op, keras)(*args, **kwargs).compute_output_shape((None, n, n, 4))[1:]
+        )
         assert REGISTRY[op].shape(node.attrs, [(n, n, 4)]) == theirs
 
 

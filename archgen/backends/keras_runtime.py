@@ -36,9 +36,7 @@ def import_keras():
     return keras
 
 
-def layer_class(op_name: str):
-    keras = import_keras()
-
+def layer_class(op_name: str, keras):
     op = REGISTRY[op_name]
     if op.custom_layer:
         from archgen.backends import custom_layers
@@ -56,7 +54,7 @@ def build_model(arch):
             tensors[node.name] = keras.Input(shape=node.shape, name=node.name)
             continue
         args, kwargs = keras_arguments(node)
-        layer = layer_class(node.op)(*args, name=node.name, **kwargs)
+        layer = layer_class(node.op, keras)(*args, name=node.name, **kwargs)
         inputs = [tensors[name] for name in node.inputs]
         tensors[node.name] = layer(inputs if REGISTRY[node.op].merge else inputs[0])
     outputs = [tensors[name] for name in arch.graph.outputs]
