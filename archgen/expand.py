@@ -20,6 +20,7 @@ from archgen.errors import Loc, SpecError, did_you_mean
 from archgen.ir import SCOPE_SEPARATOR, Graph, Node
 from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
+from archgen.spec import resolve as spec_checks
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
 from archgen.spec.expr import evaluate, free_names
 from archgen.spec.parser import _NAME_CHARS, is_split
@@ -102,6 +103,13 @@ class Expander:
                     )
                 local = local or namer.next(item.kind)
                 item_scope = (*scope, local)
+                if len(item_scope) > spec_checks.MAX_NESTING:  # read here: raisable
+                    raise SpecError(
+                        f"blocks and branches nest more than {spec_checks.MAX_NESTING} levels deep",
+                        item.loc,
+                        hint="flatten the structure",
+                        scope=" > ".join([*scope[:3], "...", *scope[-2:]]),
+                    )
                 self.graph.scope_kinds[item_scope] = item.kind
                 if isinstance(item, Merge):
                     x = self.merge(item, x, env, item_scope)

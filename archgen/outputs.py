@@ -21,6 +21,16 @@ def safe_child(folder: Path, filename: str) -> Path:
     return path
 
 
+def _file_mode(path: Path) -> int:
+    """The mode a plain open() would give: the old file's, else 0o666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_all(files: dict[Path, str | bytes]) -> None:
     """Write every file atomically (a temporary file, then a rename), or none of them.
 
@@ -33,9 +43,10 @@ def write_all(files: dict[Path, str | bytes]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             data = content.encode() if isinstance(content, str) else content
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            staged.append((temporary, path))  # removed below if anything fails, even writing
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-            staged.append((temporary, path))
+            os.chmod(temporary, _file_mode(path))  # mkstemp makes it private (0600)
         for temporary, path in staged:
             os.replace(temporary, path)
     finally:

@@ -6,10 +6,12 @@ something that works.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from archgen.errors import Loc, SpecError
+from archgen.outputs import write_all
 from archgen.spec.expr import NAME_RE
 
 SCHEMA = Path("schema") / "archgen.schema.json"
@@ -45,7 +47,7 @@ model:
 VARIANT = """{schema}archgen: 1
 extends: {base}
 name: {name}
-title: {title} (variant)
+title: {title}
 doc: What this variant changes, and why.
 # Uncomment what changes; everything else comes from {base}.
 # input: {input}
@@ -79,15 +81,14 @@ def new_spec(name: str, folder: Path, base: Path | None = None) -> Path:
             schema=schema,
             base=Path(os.path.relpath(base, folder)).as_posix(),
             name=name,
-            title=spec.title,
+            title=json.dumps(f"{spec.title} (variant)"),  # JSON strings are YAML strings
             input=list(spec.input),
-            params="{" + ", ".join(f"{k}: {v!r}" for k, v in spec.params.items()) + "}",
+            params=json.dumps(spec.params, separators=(", ", ": ")),
             height=height,
             width=width,
             blocks=", ".join(spec.blocks) or "none",
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    write_all({path: text})
     return path
 
 

@@ -105,3 +105,13 @@ def test_output_into_a_closed_pipe_is_not_an_error():
     )
     assert result.stdout == "{\n"
     assert result.stderr == ""
+
+
+def test_new_variant_of_a_spec_whose_title_has_yaml_syntax(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "archgen: 1\nname: base\ntitle: 'Net: v2 # \"quoted\"'\ninput: [8, 8, 3]\n"
+        'params: {classes: 10, note: "it\'s: odd"}\nmodel: [flatten, dense: {units: $classes}]\n'
+    )
+    assert main(["new", "variant", "--from", str(base), "-o", str(tmp_path)]) == 0
+    assert archgen.load(tmp_path / "variant.yaml").spec.title == 'Net: v2 # "quoted" (variant)'

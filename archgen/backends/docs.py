@@ -15,6 +15,8 @@ from pathlib import Path
 
 from archgen.backends import templates
 from archgen.backends.graphviz import dot_source, format_dims, render
+from archgen.errors import SpecError
+from archgen.outputs import write_all
 from archgen.report import groups, short_flops
 
 INDEX = "README.md"  # GitHub shows a folder's README.md: the index reads as the folder's page
@@ -128,7 +130,11 @@ def docs_pages(entries: list[tuple], out_dir: str | Path) -> dict[str, bytes]:
     for arch, spec_path in entries:
         names = page_files(arch)
         if names.page in files or names.page == INDEX:
-            raise ValueError(f"two specs would write {names.page}: give them other names")
+            raise SpecError(  # names come from specs: a spec problem, not a bug
+                f"two specs would write {names.page}",
+                arch.spec.loc,
+                hint="give each spec its own 'name:' (README is the index's)",
+            )
         files[names.page] = page(arch, Path(spec_path), out_dir).encode()
         files[names.blocks_svg] = render(dot_source(arch, "blocks"), "svg")
         files[names.layers_svg] = render(dot_source(arch, "layers"), "svg")
@@ -150,12 +156,12 @@ def write_docs(entries: list[tuple], out_dir: str | Path) -> tuple[list[Path], l
     out_dir = Path(out_dir)
     files = docs_pages(entries, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in files.items():
-        path = out_dir / name
-        if not path.exists() or path.read_bytes() != content:
-            path.write_bytes(content)
-            written.append(path)
+    written = [
+        out_dir / name
+        for name, content in files.items()
+        if not (out_dir / name).exists() or (out_dir / name).read_bytes() != content
+    ]
+    write_all({path: files[path.name] for path in written})  # all or nothing, atomically
     removed = [p for p in sorted(out_dir.iterdir()) if p.name not in files and is_generated(p)]
     for path in removed:
         path.unlink()

@@ -221,7 +221,8 @@ def _esc(text: str) -> str:
 
 
 def _tooltip(lines: list[str]) -> str:
-    return "\n".join(lines)
+    # DOT reads backslashes in quoted strings as escapes: a title ending in one broke the file
+    return "\n".join(line.replace("\\", "\\\\") for line in lines)
 
 
 def layer_tooltip(node: Node) -> str:
@@ -282,7 +283,7 @@ class _Builder:
         arch = self.arch
         dot = graphviz.Digraph(
             name=arch.name,
-            graph_attr={**GRAPH_STYLE, "label": "", "tooltip": arch.spec.title},
+            graph_attr={**GRAPH_STYLE, "label": "", "tooltip": _tooltip([arch.spec.title])},
             node_attr=NODE_STYLE,
             edge_attr=EDGE_STYLE,
         )

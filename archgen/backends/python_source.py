@@ -310,7 +310,10 @@ class Generator:
         fn.depth += 1
         outer_env = fn.env
         fn.env = {**outer_env, item.index: index}
+        body_start = len(fn.lines)
         self._items(item.body, source, target, fn, prefix, numbered, counter)
+        if len(fn.lines) == body_start:  # nothing to repeat (`seq: []`): Python needs a statement
+            fn.emit("pass")
         fn.env = outer_env
         fn.depth -= 1
         fn.names.taken.discard(index)  # the next loop may use the same index

@@ -252,6 +252,11 @@ def feature_map(op: str, shape: tuple) -> tuple[int, int, int]:
 def window(op: str, shape: tuple, kernel, strides, padding: str, dilation=(1, 1)):
     """Output (H, W) of a sliding window, or a ShapeError saying why it does not fit."""
     height, width, _ = feature_map(op, shape)
+    if max(strides) > 1 and max(dilation) > 1:  # Keras refuses the pair when it builds
+        raise ShapeError(
+            f"{op} cannot combine strides > 1 with dilation > 1",
+            hint="use strides 1 with a dilated window, or dilation 1 with strides",
+        )
     out = tuple(
         spatial(n, k, s, padding, d)
         for n, k, s, d in zip((height, width), kernel, strides, dilation, strict=True)

@@ -23,6 +23,7 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _TOKEN_RE = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*%()]))")
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "//": 2, "%": 2}  # of the binary operators
+MAX_TOKENS = 100  # numbers, names, operators and parentheses in one expression
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,12 @@ def _parse_template(value: str, loc: Loc) -> Template:
 
 def parse_expr(text: str, loc: Loc):
     tokens = _tokenize(text, loc)
+    if len(tokens) > MAX_TOKENS:  # the parser, evaluator and printer recurse on the tree
+        raise SpecError(
+            f"the expression '{text[:40]}...' has more than {MAX_TOKENS} parts",
+            loc,
+            hint="compute part of it in a parameter or a block argument",
+        )
     parser = _Parser(tokens, text, loc)
     tree = parser.expression(0)
     if parser.pos != len(tokens):

@@ -11,7 +11,11 @@ from __future__ import annotations
 from archgen.errors import Collector, SpecError, did_you_mean
 from archgen.ops import AttrError, resolve
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec, items_in
-from archgen.spec.expr import free_names
+from archgen.spec.expr import evaluate, free_names
+
+# Blocks inside blocks, branches inside branches: deeper than this is refused, so that
+# the expander, the source generator and the diagrams never recurse without bound.
+MAX_NESTING = 64
 
 
 def check_spec(spec: Spec) -> None:
@@ -105,7 +109,7 @@ def _check_call(spec: Spec, call: Call, scope: set[str]) -> None:
             )
         if not free_names(value):
             try:
-                attr.type(value)
+                attr.type(evaluate(value, {}))  # a constant: "${2 * 3}" is 6
             except AttrError as exc:
                 raise SpecError(
                     f"{call.target} '{key}': {exc}", call.arg_locs[key], hint=attr.help
@@ -159,6 +163,13 @@ def _check_recursion(spec: Spec) -> None:
             if call.target not in spec.blocks:
                 continue
             path = [*chain, name]
+            if len(path) >= MAX_NESTING:  # also keeps this walk within Python's recursion
+                raise SpecError(
+                    f"blocks use blocks more than {MAX_NESTING} levels deep "
+                    f"({' -> '.join([*path[:3], '...', *path[-2:], call.target])})",
+                    call.loc,
+                    hint="flatten the chain of blocks",
+                )
             if call.target in path:
                 cycle = " -> ".join([*path[path.index(call.target) :], call.target])
                 raise SpecError(

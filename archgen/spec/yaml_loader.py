@@ -11,6 +11,7 @@ we then build plain Python values ourselves, so that
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,10 @@ _SCALAR_TAGS = {
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _constructor = yaml.constructor.SafeConstructor()
+# Characters that escapes ("\e", "\x1b", "\u202e") can put into a string: terminal
+# control sequences and bidirectional overrides, which would reach error messages,
+# summaries, docs and generated source. Tabs and newlines are fine.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
             )
         data = path.read_bytes()
     except OSError as exc:
-        raise SpecError(f"cannot read the file: {exc.strerror}", Loc(str(path), 0, 0)) from None
+        raise SpecError(f"cannot read the file: {exc.strerror}", Loc(str(path), 1, 1)) from None
     return load_text(data, str(path), limits)
 
 
@@ -111,6 +116,7 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
     if len(data) > limits.max_file_bytes:
         raise SpecError("the text is larger than the file size limit", Loc(filename, 1, 1))
     try:
+        _check_events(data, filename, limits)  # before the composer recurses or aliases expand
         node = yaml.compose(data, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -119,6 +125,14 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
             f"YAML syntax error: {exc.problem or exc.context}",
             loc,
             hint=_syntax_hint(data, loc.line),
+        ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, such as NUL
+        before = data[: exc.position]
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        raise SpecError(
+            f"the character U+{exc.character:04X} is not allowed in YAML",
+            Loc(filename, before.count("\n") + 1, col),
+            hint="remove it (YAML text may not hold control characters)",
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", Loc(filename, 1, 1)) from None
@@ -135,6 +149,70 @@ def _syntax_hint(text: str, line: int) -> str:
     if "${" in near:
         return "quote values that hold ${...} inside {...} or [...]: filters: '${64 // w}'"
     return "check the indentation and the brackets near this position"
+
+
+_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _check_events(data: str, filename: str, limits: Limits) -> None:
+    """Measure nesting and alias expansion on the flat event stream, before composing.
+
+    libyaml's composer recurses once per level (some thousands of '[' crash the
+    process) and its scanner slows down with the square of the depth; aliases
+    multiply sizes (a "billion laughs" is a few lines). The stream stops at the
+    first value past a limit, so a hostile file costs microseconds.
+    """
+    loader = _Loader(data)
+    try:
+        open_frames: list[list] = []  # enclosing collections: [values, height, anchor]
+        anchored: dict[str, tuple[int, int]] = {}  # anchor -> (values, height)
+        total = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, _END):
+                values, height, anchor = open_frames.pop()
+                if anchor is not None:
+                    anchored[anchor] = (values, height)
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, *_START)):
+                mark = event.start_mark
+                loc = Loc(filename, mark.line + 1, mark.column + 1)
+                values, height = 1, 0
+                if isinstance(event, yaml.AliasEvent):
+                    if any(frame[2] == event.anchor for frame in open_frames):
+                        raise SpecError(
+                            f"the alias *{event.anchor} is inside the value it names",
+                            loc,
+                            hint="a value cannot contain itself; write it out",
+                        )
+                    values, height = anchored.get(event.anchor, (1, 0))
+                total += values
+                if total > limits.max_values:
+                    raise SpecError(
+                        f"the document expands to more than {limits.max_values:,} values",
+                        loc,
+                        hint="YAML aliases (*name) are expanding too much; write the values "
+                        "out, or raise Limits.max_values",
+                    )
+                if len(open_frames) + height > limits.max_depth:
+                    raise SpecError(
+                        f"the document nests deeper than {limits.max_depth} levels",
+                        loc,
+                        hint="flatten the structure, or raise Limits.max_depth",
+                    )
+                if isinstance(event, _START):
+                    open_frames.append([1, 0, event.anchor])
+                    continue
+                if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                    anchored[event.anchor] = (1, 0)
+            else:  # stream and document boundaries
+                continue
+            if open_frames:  # a finished value counts in the collection around it
+                parent = open_frames[-1]
+                parent[0] += values
+                parent[1] = max(parent[1], height + 1)
+    finally:
+        loader.dispose()
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -220,9 +298,17 @@ class _Builder:
     def scalar(self, node):
         self.check_tag(node, None)
         try:
-            return _constructor.yaml_constructors[node.tag](_constructor, node)
+            value = _constructor.yaml_constructors[node.tag](_constructor, node)
         except (yaml.constructor.ConstructorError, ValueError) as exc:
             raise SpecError(f"bad value {node.value!r}: {exc}", self.loc(node)) from None
+        bad = _CONTROL.search(value) if isinstance(value, str) else None
+        if bad:
+            raise SpecError(
+                f"the text {value!r} holds the control character U+{ord(bad.group()):04X}",
+                self.loc(node),
+                hint="spec text reaches terminals and generated files; remove the character",
+            )
+        return value
 
     def check_tag(self, node, expected: str | None) -> None:
         allowed = _SCALAR_TAGS if expected is None else {expected}
