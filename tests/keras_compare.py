@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from archgen.ops import REGISTRY
+
+# layers of archgen that stand for a keras.applications class of another name
+KERAS_CLASS_OF_CUSTOM = {"ScaledAdd": "CustomScaleLayer"}
+
 
 def weight_count(weights) -> int:
     return sum(int(np.prod(w.shape)) for w in weights)
@@ -25,3 +30,17 @@ def distinguishable(weights: list, rng: np.random.Generator) -> list:
             w = rng.normal(0.0, 0.05, w.shape)
         out.append(np.asarray(w, dtype=np.float32))
     return out
+
+
+def assert_layers_match(arch, reference) -> None:
+    """archgen's summary lists the reference's layers one for one, in keras.Model order:
+    the same class, output shape and parameter count."""
+    ours = arch.summary()["layers"]
+    theirs = reference.layers
+    assert len(ours) == len(theirs)
+    for mine, layer in zip(ours, theirs, strict=True):
+        keras_class = REGISTRY[mine["op"]].keras_class
+        keras_class = KERAS_CLASS_OF_CUSTOM.get(keras_class, keras_class)
+        assert keras_class == type(layer).__name__, mine["name"]
+        assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
+        assert mine["params"] == layer.count_params(), mine["name"]

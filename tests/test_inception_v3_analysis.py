@@ -6,8 +6,8 @@ import json
 
 import archgen
 from archgen.cli import main
-from archgen.ops import REGISTRY
 from tests.conftest import SPECS
+from tests.keras_compare import assert_layers_match
 
 SPEC = SPECS / "inception_v3.yaml"
 
@@ -28,14 +28,7 @@ def test_summary_json_totals(capsys):
 
 
 def test_layers_match_keras_one_for_one(reference_inception_v3):
-    arch = archgen.load(SPEC)
-    ours = arch.summary()["layers"]
-    theirs = reference_inception_v3.layers
-    assert len(ours) == len(theirs)
-    for mine, layer in zip(ours, theirs, strict=True):
-        assert REGISTRY[mine["op"]].keras_class == type(layer).__name__, mine["name"]
-        assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
-        assert mine["params"] == layer.count_params(), mine["name"]
+    assert_layers_match(archgen.load(SPEC), reference_inception_v3)
 
 
 def test_trainable_split_matches_keras(reference_inception_v3):

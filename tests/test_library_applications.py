@@ -15,13 +15,11 @@ import numpy as np
 import pytest
 
 import archgen
-from archgen.ops import REGISTRY
 from tests.conftest import SPECS
-from tests.keras_compare import distinguishable, weight_count
+from tests.keras_compare import assert_layers_match, distinguishable, weight_count
 
 # archgen's ScaledAdd stands where keras.applications puts its CustomScaleLayer
 # (inputs[0] + scale * inputs[1]); every other op maps to the Keras class it names.
-KERAS_CLASS_OF_CUSTOM = {"ScaledAdd": "CustomScaleLayer"}
 
 
 @dataclass(frozen=True)
@@ -104,11 +102,6 @@ def runtime(arch):
     return arch.keras_model()
 
 
-def keras_class(op: str) -> str:
-    name = REGISTRY[op].keras_class
-    return KERAS_CLASS_OF_CUSTOM.get(name, name)
-
-
 # --- static: no Keras model is built from the spec -----------------------------------
 
 
@@ -118,13 +111,8 @@ def test_well_known_parameter_count(network, arch, reference):
 
 
 def test_layers_match_keras_one_for_one(network, arch, reference):
-    ours = arch.summary()["layers"]
-    theirs = reference.layers
-    assert len(ours) == len(theirs) == network.layers
-    for mine, layer in zip(ours, theirs, strict=True):
-        assert keras_class(mine["op"]) == type(layer).__name__, mine["name"]
-        assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
-        assert mine["params"] == layer.count_params(), mine["name"]
+    assert len(reference.layers) == network.layers
+    assert_layers_match(arch, reference)
 
 
 def test_totals_match_keras(arch, reference):

@@ -22,9 +22,8 @@ import pytest
 
 import archgen
 from archgen.errors import SpecError
-from archgen.ops import REGISTRY
 from tests.conftest import SPECS
-from tests.keras_compare import distinguishable, weight_count
+from tests.keras_compare import assert_layers_match, distinguishable, weight_count
 
 
 @dataclass(frozen=True)
@@ -131,13 +130,7 @@ def test_totals_match_the_reference(arch, reference):
 
 
 def test_layers_match_the_reference_one_for_one(arch, reference):
-    ours = arch.summary()["layers"]
-    theirs = reference.layers
-    assert len(ours) == len(theirs)
-    for mine, layer in zip(ours, theirs, strict=True):
-        assert REGISTRY[mine["op"]].keras_class == type(layer).__name__, mine["name"]
-        assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
-        assert mine["params"] == layer.count_params(), mine["name"]
+    assert_layers_match(arch, reference)
 
 
 def test_outputs_match_the_reference_in_order(arch, reference):
