@@ -22,8 +22,8 @@ from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
 from archgen.spec import resolve as spec_checks
 from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
-from archgen.spec.expr import evaluate, free_names
-from archgen.spec.parser import _NAME_CHARS, is_split
+from archgen.spec.expr import Template, evaluate, free_names
+from archgen.spec.parser import NAME_CHARS, is_split
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
@@ -92,16 +92,7 @@ class Expander:
             elif is_split(item):  # the last item of a concat branch (the parser checks)
                 return self.split(item, x, env, scope)
             else:
-                local = item.name.evaluate(env) if hasattr(item.name, "evaluate") else item.name
-                if hasattr(item.name, "evaluate") and not _NAME_CHARS.fullmatch(local):
-                    raise SpecError(  # a template filled with text: check what it made
-                        f"the name {item.name.text!r} makes {local!r}, which has characters "
-                        "other than letters, digits and _",
-                        item.name.loc,
-                        hint="layer names use letters, digits and _ (the '.' separates scopes)",
-                        scope=" > ".join(scope),
-                    )
-                local = local or namer.next(item.kind)
+                local = self.local_name(item, env, scope) or namer.next(item.kind)
                 item_scope = (*scope, local)
                 if len(item_scope) > spec_checks.MAX_NESTING:  # read here: raisable
                     raise SpecError(
@@ -119,6 +110,21 @@ class Expander:
                     self.taps[local] = x
                     self.item_outputs.setdefault(id(item), []).append((local, x))
         return x
+
+    def local_name(self, item, env: dict, scope: tuple) -> str | None:
+        """The name the spec gives an item (None: it is named after its kind)."""
+        if not isinstance(item.name, Template):
+            return item.name
+        local = item.name.evaluate(env)
+        if not NAME_CHARS.fullmatch(local):  # a template filled with text: check what it made
+            raise SpecError(
+                f"the name {item.name.text!r} makes {local!r}, which has characters "
+                "other than letters, digits and _",
+                item.name.loc,
+                hint="layer names use letters, digits and _ (the '.' separates scopes)",
+                scope=" > ".join(scope),
+            )
+        return local
 
     # --- items -----------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ TOP_LEVEL_KEYS = (
 CONSTRUCTS = ("concat", "add", "split", "repeat", "side")
 # Words with a meaning of their own in a path or a block: no block may take them as a name.
 RESERVED = {*CONSTRUCTS, "seq", "args", "doc", "name", "index", "scale", "activation"}
-_NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
+NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
 MAX_NAME_LENGTH = 64
 
 
@@ -93,7 +93,7 @@ def layer_name(value, loc: Loc):
             hint='names are text with optional ${...} parts, such as "block${i + 1}"',
         )
     for part in literal:
-        if isinstance(part, str) and not _NAME_CHARS.fullmatch(part):
+        if isinstance(part, str) and not NAME_CHARS.fullmatch(part):
             raise SpecError(
                 f"the name {value!r} has characters other than letters, digits and _",
                 loc,
