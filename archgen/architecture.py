@@ -19,8 +19,8 @@ from archgen.expand import MAX_LAYERS, expand
 from archgen.ir import Graph, Node
 from archgen.passes import count, infer_shapes, smallest_input
 from archgen.passes.order import keras_order, unused_layers
-from archgen.spec import load_spec
-from archgen.spec.ast import Spec
+from archgen.language import load_spec
+from archgen.language.ast import Spec
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def spec_files(paths: list[str]) -> list[Path]:
 
 
 def parse_sets(values: list[str]) -> dict:
-    from archgen.spec import parse_override
+    from archgen.language import parse_override
 
     return dict(parse_override(text) for text in values)
 

@@ -20,10 +20,10 @@ from archgen.errors import Loc, SpecError, did_you_mean
 from archgen.ir import SCOPE_SEPARATOR, Graph, Node
 from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
-from archgen.spec import resolve as spec_checks
-from archgen.spec.ast import BlockDef, Call, Merge, Repeat, Side, Spec
-from archgen.spec.expr import Template, evaluate, free_names
-from archgen.spec.parser import NAME_CHARS, is_split
+from archgen.language import resolve as spec_checks
+from archgen.language.ast import BlockDef, Call, Merge, Repeat, Side, Spec
+from archgen.language.expr import Template, evaluate, free_names
+from archgen.language.parser import NAME_CHARS, is_split
 
 MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000

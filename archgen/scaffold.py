@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archgen.errors import Loc, SpecError
 from archgen.outputs import write_all
-from archgen.spec.expr import NAME_RE
+from archgen.language.expr import NAME_RE
 
 SCHEMA = Path("schema") / "archgen.schema.json"
 
@@ -73,7 +73,7 @@ def new_spec(name: str, folder: Path, base: Path | None = None) -> Path:
     if base is None:
         text = NEW.format(schema=schema, name=name)
     else:
-        from archgen.spec import load_spec
+        from archgen.language import load_spec
 
         spec = load_spec(base)
         height, width = (spec.input[0], spec.input[1]) if len(spec.input) == 3 else (224, 224)

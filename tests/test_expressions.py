@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archgen.errors import Loc, SpecError
-from archgen.spec.expr import Expr, Template, evaluate, parse_value
+from archgen.language.expr import Expr, Template, evaluate, parse_value
 
 HERE = Loc("t.yaml", 3, 7)
 

@@ -513,7 +513,7 @@ def test_max_layers_raises_the_layer_limit(tmp_path):
 
 
 def load_with(path: Path, **limits):
-    from archgen.spec import Limits, load_spec
+    from archgen.language import Limits, load_spec
 
     return archgen.Architecture(load_spec(path, limits=Limits(**limits)))
 
@@ -568,7 +568,7 @@ def test_loader_limits_are_raised_with_limits(tmp_path):
             "parameters, more than the limit",
         ),
         (
-            "archgen.spec.expr",
+            "archgen.language.expr",
             "MAX_TOKENS",
             1000,
             SMALL.replace("filters: 4", "filters: '${" + " + ".join(["1"] * 200) + "}'"),
@@ -589,8 +589,8 @@ def test_analysis_limits_are_module_constants_that_can_be_raised(
 
 
 def test_nesting_and_extends_limits_can_be_raised(tmp_path, monkeypatch):
-    import archgen.spec
-    import archgen.spec.resolve
+    import archgen.language
+    import archgen.language.resolve
 
     blocks = "".join(f"  b{k}:\n    seq: [b{k + 1}]\n" for k in range(80))
     chain = spec_file(
@@ -604,8 +604,8 @@ def test_nesting_and_extends_limits_can_be_raised(tmp_path, monkeypatch):
     with pytest.raises(SpecError, match="more than 16 levels of 'extends'"):
         archgen.load(tmp_path / "s0.yaml")
 
-    monkeypatch.setattr(archgen.spec.resolve, "MAX_NESTING", 100)
-    monkeypatch.setattr(archgen.spec, "MAX_EXTENDS_DEPTH", 32)
+    monkeypatch.setattr(archgen.language.resolve, "MAX_NESTING", 100)
+    monkeypatch.setattr(archgen.language, "MAX_EXTENDS_DEPTH", 32)
     assert len(archgen.load(chain).graph) == 2
     assert archgen.load(tmp_path / "s0.yaml").name == "net"
 

@@ -31,10 +31,10 @@ from archgen.expand import _numbered_kinds
 from archgen.ops import REGISTRY, REQUIRED, resolve
 from archgen.ops.base import format_shape
 from archgen.report import short_flops
-from archgen.spec import expr as E
-from archgen.spec.ast import Call, Merge, Repeat, Side, item_values, items_in
-from archgen.spec.parser import is_split
-from archgen.spec.resolve import calls_in
+from archgen.language import expr as E
+from archgen.language.ast import Call, Merge, Repeat, Side, item_values, items_in
+from archgen.language.parser import is_split
+from archgen.language.resolve import calls_in
 
 CUSTOM_LAYERS = Path(__file__).parent / "custom_layers.py"
 

@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 
 from archgen.errors import Loc, SpecError, did_you_mean
-from archgen.spec.ast import Spec
-from archgen.spec.parser import parse_input, parse_spec
-from archgen.spec.resolve import check_spec
-from archgen.spec.yaml_loader import DEFAULT_LIMITS, Limits, load_file, load_text
+from archgen.language.ast import Spec
+from archgen.language.parser import parse_input, parse_spec
+from archgen.language.resolve import check_spec
+from archgen.language.yaml_loader import DEFAULT_LIMITS, Limits, load_file, load_text
 
 MAX_EXTENDS_DEPTH = 16
 

@@ -11,9 +11,9 @@ import re
 
 from archgen.errors import Collector, Loc, SpecError, did_you_mean
 from archgen.ops import REQUIRED
-from archgen.spec.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec
-from archgen.spec.expr import NAME_RE, parse_value
-from archgen.spec.yaml_loader import YMap, located
+from archgen.language.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec
+from archgen.language.expr import NAME_RE, parse_value
+from archgen.language.yaml_loader import YMap, located
 
 SPEC_VERSION = 1
 TOP_LEVEL_KEYS = (
