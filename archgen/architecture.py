@@ -17,10 +17,10 @@ from pathlib import Path
 from archgen.errors import SpecError
 from archgen.expand import MAX_LAYERS, expand
 from archgen.ir import Graph, Node
-from archgen.passes import count, infer_shapes, smallest_input
-from archgen.passes.order import keras_order, unused_layers
 from archgen.language import load_spec
 from archgen.language.ast import Spec
+from archgen.passes import count, infer_shapes, smallest_input
+from archgen.passes.order import keras_order, unused_layers
 
 
 @dataclass(frozen=True)

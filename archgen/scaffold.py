@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 from archgen.errors import Loc, SpecError
-from archgen.outputs import write_all
 from archgen.language.expr import NAME_RE
+from archgen.outputs import write_all
 
 SCHEMA = Path("schema") / "archgen.schema.json"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from archgen.ops import ALIASES, resolve, spec_op_names
 from archgen.language.parser import SPEC_VERSION
+from archgen.ops import ALIASES, resolve, spec_op_names
 
 SCHEMA_PATH = "schema/archgen.schema.json"
 REFERENCE = {"type": "string", "pattern": r"^\$", "description": "$name or ${expression}"}

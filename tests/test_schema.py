@@ -7,8 +7,8 @@ import json
 import jsonschema
 import pytest
 
-from archgen.schema import SCHEMA_PATH, schema_text, spec_schema
 from archgen.language.yaml_loader import load_file
+from archgen.schema import SCHEMA_PATH, schema_text, spec_schema
 from tests.conftest import ROOT, SPECS
 
 SPEC_FILES = sorted(SPECS.glob("*.yaml"))

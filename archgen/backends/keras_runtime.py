@@ -15,17 +15,8 @@ from archgen.ops import REGISTRY
 
 def keras_arguments(node: Node) -> tuple[list, dict]:
     """Positional and keyword arguments of the node's Keras layer (without `name`)."""
-    op = REGISTRY[node.op]
-    args, kwargs = [], dict(op.keras_extra)
-    for attr in op.attrs:
-        if attr.keras is None:
-            continue
-        value = node.attrs[attr.name]
-        if attr.positional:
-            args.append(value)
-        else:
-            kwargs[attr.keras] = value
-    return args, kwargs
+    call = REGISTRY[node.op].keras_call(node.attrs)
+    return list(call.args), dict(call.kwargs)
 
 
 def import_keras():

@@ -28,13 +28,13 @@ from archgen import __version__
 from archgen.backends import templates
 from archgen.errors import SpecError
 from archgen.expand import _numbered_kinds
-from archgen.ops import REGISTRY, REQUIRED, resolve
-from archgen.ops.base import format_shape
-from archgen.report import short_flops
 from archgen.language import expr as E
 from archgen.language.ast import Call, Merge, Repeat, Side, item_values, items_in
 from archgen.language.parser import is_split
 from archgen.language.resolve import calls_in
+from archgen.ops import REGISTRY, REQUIRED, resolve
+from archgen.ops.base import format_shape
+from archgen.report import short_flops
 
 CUSTOM_LAYERS = Path(__file__).parent / "custom_layers.py"
 
@@ -368,19 +368,11 @@ class Generator:
 
     def op_call(self, call: Call, source: str, fn: Function, name: list) -> str:
         op, preset = resolve(call.target)
-        values = {**preset, **call.args}
-        args, keywords, positional = [], [], True
-        for attr in op.attrs:
-            if attr.keras is None or attr.name not in values:
-                positional = positional and not attr.positional
-                continue
-            text = self.value(values[attr.name], fn)
-            if attr.positional and positional:
-                args.append(text)
-            else:
-                keywords.append(f"{attr.keras}={text}")
-        layer = op.keras_class if op.custom_layer else f"layers.{op.keras_class}"
-        arguments = ", ".join([*args, *keywords, f"name={name_text(name)}"])
+        values = {k: self.value(v, fn) for k, v in {**preset, **call.args}.items()}
+        keras_call = op.keras_call(values, constant=repr)
+        layer = keras_call.class_name if keras_call.custom else f"layers.{keras_call.class_name}"
+        keywords = [f"{keyword}={text}" for keyword, text in keras_call.kwargs]
+        arguments = ", ".join([*keras_call.args, *keywords, f"name={name_text(name)}"])
         return f"{layer}({arguments})({source})"
 
     def block_call(self, call: Call, source: str, fn: Function, name: list) -> str:

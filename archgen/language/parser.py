@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 from archgen.errors import Collector, Loc, SpecError, did_you_mean
-from archgen.ops import REQUIRED
 from archgen.language.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec
 from archgen.language.expr import NAME_RE, parse_value
 from archgen.language.yaml_loader import YMap, located
+from archgen.ops import REQUIRED
 
 SPEC_VERSION = 1
 TOP_LEVEL_KEYS = (

@@ -227,6 +227,35 @@ class OpDef:
     def attr(self, name: str) -> Attr | None:
         return next((a for a in self.attrs if a.name == name), None)
 
+    def keras_call(self, values: dict, constant: Callable = lambda value: value) -> KerasCall:
+        """The Keras layer call for `values` (attribute name -> value), the one mapping
+        both back ends use: the runtime builder passes values, the source generator the
+        text of expressions (and `repr` as `constant`, for the declaration's keras_extra).
+        An attribute missing from `values` is left to Keras' default (equal to the declared
+        one); a positional attribute after a missing one becomes a keyword.
+        """
+        args, kwargs, positional = [], [], True
+        for attr in self.attrs:
+            if attr.keras is None or attr.name not in values:
+                positional = positional and not attr.positional
+                continue
+            if attr.positional and positional:
+                args.append(values[attr.name])
+            else:
+                kwargs.append((attr.keras, values[attr.name]))
+        kwargs.extend((keyword, constant(value)) for keyword, value in self.keras_extra)
+        return KerasCall(self.keras_class, self.custom_layer, tuple(args), tuple(kwargs))
+
+
+@dataclass(frozen=True)
+class KerasCall:
+    """One Keras layer as code writes it: `Conv2D(64, 3, strides=2)`, without `name`."""
+
+    class_name: str  # in keras.layers, or (custom) in backends/custom_layers.py
+    custom: bool
+    args: tuple
+    kwargs: tuple  # (keyword, value) pairs, in declaration order
+
 
 # --- shape arithmetic shared by convolutions and pools -----------------------------
 
