@@ -1,27 +1,58 @@
-"""Expansion: Spec AST -> Graph IR.
+"""Expansion: Spec AST -> program -> Graph IR.
 
-Blocks are inlined with their arguments bound, repeats unrolled, branches laid
-out in spec order. Every layer gets a unique name from its scope path:
+Two steps, both here, so that the source back end (which prints the program) and
+every other back end (which read the graph) see the same names and the same ops:
 
-- an item named in the spec (`name: mixed0`) keeps that name;
-- an unnamed item is named after its op or block: `conv_bn` when it is the only
-  one of its kind in its path, `conv_bn_1`, `conv_bn_2`... otherwise (items in
-  a `repeat` are always numbered, counting every iteration);
-- a block's or merge's layers live under its name (`mixed0.branch5x5.conv_bn_1.conv2d`);
-  a block whose body is a concat/add gives its own name to the merge layer.
+1. **Lowering** (`lower`) walks the AST once: ops and their shorthands resolved
+   to registry ops, `concat:`/`add:`/`scale` to merge ops, splits and side paths
+   told apart, and every unnamed item given its name pattern:
+   - an item named in the spec (`name: mixed0`) keeps that name;
+   - an unnamed item is named after its op or block: `conv_bn` when it is the only
+     one of its kind in its path, `conv_bn_1`, `conv_bn_2`... otherwise (items in
+     a `repeat` are always numbered, counting every iteration, so the number is a
+     polynomial of the repeat indices: `conv_bn_{3 * i + j + 1}`).
+2. **Running** (`Expander`) runs the program with the spec's parameters: blocks
+   inlined with their arguments bound, repeats unrolled, branches laid out in spec
+   order, one Graph node per layer, named by its scope path (`mixed0.branch5x5.
+   conv_bn_1.conv2d`); a block whose body is a merge gives its own name to the merge.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 from archgen.errors import Loc, SpecError, did_you_mean
-from archgen.ir import SCOPE_SEPARATOR, Graph, Node
+from archgen.ir import (
+    SCOPE_SEPARATOR,
+    AutoName,
+    BlockFunction,
+    BlockUse,
+    BranchDef,
+    Graph,
+    LayerUse,
+    MergeUse,
+    Node,
+    Number,
+    Param,
+    Program,
+    RepeatUse,
+    SideUse,
+)
 from archgen.language import resolve as spec_checks
-from archgen.language.ast import BlockDef, Call, Merge, Repeat, Side, Spec
-from archgen.language.expr import Template, evaluate, free_names
-from archgen.language.parser import NAME_CHARS, is_split
+from archgen.language.ast import (
+    BlockDef,
+    Call,
+    Merge,
+    Repeat,
+    Side,
+    Spec,
+    Split,
+    Visitor,
+    item_values,
+    items_in,
+)
+from archgen.language.expr import evaluate, free_names
+from archgen.language.parser import NAME_CHARS
 from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
 
@@ -29,40 +60,238 @@ MAX_LAYERS = 100_000
 MAX_REPEAT = 10_000
 
 
-@dataclass
-class _Namer:
-    """Hands out the local names of the unnamed items of one path."""
+# --- lowering: AST -> program ------------------------------------------------------------
 
-    numbered: set  # kinds that get a number in this path
-    seen: Counter
 
-    def next(self, kind: str) -> str:
-        self.seen[kind] += 1
-        return f"{kind}_{self.seen[kind]}" if kind in self.numbered else kind
+def lower(spec: Spec) -> Program:
+    lowering = _Lowering(spec)
+    model = lowering.path(spec.model, frozenset())
+    blocks = {name: lowering.block(spec.blocks[name]) for name in lowering.used_blocks()}
+    return Program(
+        spec.name,
+        spec.title,
+        spec.source,
+        spec.doc,
+        spec.file,
+        dict(spec.params),
+        spec.input,
+        blocks,
+        model,
+    )
+
+
+class _Lowering(Visitor):
+    """Lowers paths; `counter` holds, per kind, the number of the last unnamed item of
+    that kind in the current path, as a polynomial {factors: coefficient}."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+
+    def path(self, items: list, indices: frozenset) -> list:
+        """`indices`: the repeat indices around the path (an inner count may not use them)."""
+        return self.items(items, _numbered_kinds(items), {}, indices)
+
+    def items(self, items, numbered, counter, indices) -> list:
+        return [self.visit(item, numbered, counter, indices) for item in items]
+
+    def visit_Repeat(self, item: Repeat, numbered, counter, indices) -> RepeatUse:
+        per_iteration = self.kind_counts(item.body, indices | {item.index})
+        start = dict(counter)
+        for kind, poly in per_iteration.items():  # numbers go on across iterations
+            counter[kind] = _poly_add(start.get(kind, {}), poly, item.index)
+        body = self.items(item.body, numbered, counter, indices | {item.index})
+        for kind, poly in per_iteration.items():
+            counter[kind] = _poly_add(start.get(kind, {}), poly, item.count)
+        return RepeatUse(item.count, item.index, body, item.loc)
+
+    def visit_Side(self, item: Side, numbered, counter, indices) -> SideUse:
+        return SideUse(self.items(item.body, numbered, counter, indices), item.loc)
+
+    def visit_Split(self, item: Split, numbered, counter, indices) -> MergeUse:
+        return MergeUse(None, "split", {}, self.branches(item, indices), None, item.loc)
+
+    def visit_Merge(self, item: Merge, numbered, counter, indices) -> MergeUse:
+        return self.merge(item, self.name(item, numbered, counter), indices)
+
+    def visit_Call(self, item: Call, numbered, counter, indices) -> LayerUse | BlockUse:
+        name = self.name(item, numbered, counter)
+        if item.target in self.spec.blocks:
+            return BlockUse(item.target, item.args, name, item.loc)
+        op, preset = resolve(item.target)
+        locs = {key: item.loc for key in preset} | item.arg_locs
+        return LayerUse(op.name, {**preset, **item.args}, locs, name, item.loc, item.target)
+
+    def merge(self, merge: Merge, name, indices) -> MergeUse:
+        op, values = merge.op, {}
+        if merge.scale is not None:  # first + scale * second (Inception-ResNet)
+            op, values = "scaled_add", {"scale": merge.scale}
+        branches = self.branches(merge, indices)
+        return MergeUse(
+            op, merge.op, values, branches, name, merge.loc, merge.activation, merge.option_locs
+        )
+
+    def branches(self, merge: Merge | Split, indices) -> list[BranchDef]:
+        return [BranchDef(b.name, self.path(b.path, indices), b.loc) for b in merge.branches]
+
+    @staticmethod
+    def name(item, numbered: set, counter: dict):
+        if item.name is not None:
+            return item.name
+        kind = item.kind
+        counter[kind] = _poly_add(counter.get(kind, {}), {(): 1})
+        if kind not in numbered:
+            return AutoName(kind, None)
+        return AutoName(kind, Number(tuple(counter[kind].items())))
+
+    def kind_counts(self, items: list, indices: frozenset) -> dict:
+        """Unnamed items of each kind in one run of `items`, as polynomials of the counts of
+        the repeats inside it. A count that changes from one iteration to the next cannot be
+        a factor: refused here, where check sees it, not when the source is generated."""
+        counts: dict = {}
+        for item in items:
+            if isinstance(item, Repeat):
+                inner = self.kind_counts(item.body, indices | {item.index})
+                if inner and free_names(item.count) & indices:
+                    raise SpecError(
+                        f"a repeat count that uses an outer repeat's index "
+                        f"({', '.join(sorted(free_names(item.count) & indices))}) "
+                        "cannot number the unnamed items inside it",
+                        item.loc,
+                        hint='name the items inside (name: "unit${i}_${j}"), '
+                        "or give the repeat a fixed count",
+                    )
+                for kind, poly in inner.items():
+                    counts[kind] = _poly_add(counts.get(kind, {}), poly, item.count)
+            elif isinstance(item, Side):
+                for kind, poly in self.kind_counts(item.body, indices).items():
+                    counts[kind] = _poly_add(counts.get(kind, {}), poly)
+            elif not isinstance(item, Split) and item.name is None:
+                counts[item.kind] = _poly_add(counts.get(item.kind, {}), {(): 1})
+        return counts
+
+    def block(self, block: BlockDef) -> BlockFunction:
+        if isinstance(block.body, Merge):
+            body = self.merge(block.body, None, frozenset())
+        else:
+            body = self.path(block.body, frozenset())
+        args = [Param(a.name, a.default, a.loc) for a in block.args.values()]
+        return BlockFunction(
+            block.name, args, sorted(self.globals_of(block.name, set())), body, block.doc, block.loc
+        )
+
+    def globals_of(self, name: str, seen: set) -> set[str]:
+        """Model params a block reads, itself or through the blocks it calls."""
+        if name in seen:
+            return set()
+        seen.add(name)
+        block = self.spec.blocks[name]
+        local = set(block.args)
+        found = {n for n in _free_names(block.body) if n not in local and n in self.spec.params}
+        for call in spec_checks.calls_in(block.body):
+            if call.target not in self.spec.blocks:
+                continue
+            for needed in self.globals_of(call.target, seen):
+                if needed in local:
+                    raise SpecError(
+                        f"block '{name}' has an argument '{needed}' that hides the "
+                        f"parameter '{needed}' that block '{call.target}' uses",
+                        block.args[needed].loc,
+                        hint="rename the argument",
+                    )
+                found.add(needed)
+        return found
+
+    def used_blocks(self) -> list[str]:
+        """Blocks the model uses, callees before callers (the order people read them in)."""
+        order: list[str] = []
+
+        def visit(name: str) -> None:
+            if name in order:
+                return
+            for call in spec_checks.calls_in(self.spec.blocks[name].body):
+                if call.target in self.spec.blocks:
+                    visit(call.target)
+            order.append(name)
+
+        for call in spec_checks.calls_in(self.spec.model):
+            if call.target in self.spec.blocks:
+                visit(call.target)
+        return order
+
+
+def _poly_add(a: dict, b: dict, factor=None) -> dict:
+    """a + b * factor, for polynomials {(factor, ...): coefficient}; a factor is a repeat
+    index (its name) or count (a number, folded into the coefficient, or an expression)."""
+    out = dict(a)
+    for factors, coefficient in b.items():
+        if isinstance(factor, int):
+            coefficient *= factor
+        elif factor is not None:
+            factors = tuple(sorted((*factors, factor), key=_factor_key))
+        out[factors] = out.get(factors, 0) + coefficient
+    return out
+
+
+def _factor_key(factor) -> str:
+    return factor if isinstance(factor, str) else f"({factor.text})"
+
+
+def _numbered_kinds(items: list) -> set:
+    """Kinds that occur more than once in a path, or at all inside a repeat."""
+    counts: Counter = Counter()
+    repeated: set = set()
+
+    def walk(items, in_repeat: bool) -> None:
+        for item in items:
+            if isinstance(item, Repeat):
+                walk(item.body, True)
+            elif isinstance(item, Side):
+                walk(item.body, in_repeat)
+            elif not isinstance(item, Split) and item.name is None:
+                counts[item.kind] += 1
+                if in_repeat:
+                    repeated.add(item.kind)
+
+    walk(items, False)
+    return repeated | {kind for kind, n in counts.items() if n > 1}
+
+
+def _free_names(body) -> set[str]:
+    """Every $name read anywhere in a block body or path."""
+    found: set[str] = set()
+    for item in items_in(body):
+        for value in item_values(item):
+            found |= free_names(value)
+    return found
+
+
+# --- running: program -> graph -----------------------------------------------------------
 
 
 class Expander:
-    def __init__(self, spec: Spec, max_layers: int = MAX_LAYERS) -> None:
+    def __init__(self, spec: Spec, program: Program, max_layers: int = MAX_LAYERS) -> None:
         self.spec = spec
+        self.program = program
         self.max_layers = max_layers
         self.graph = Graph()
-        self.taps: dict[str, str] = {}  # name of a model item -> its output layer
-        # id of a model item (AST) -> (its name, its output layer), once per repeat iteration
-        self.item_outputs: dict[int, list[tuple[str, str]]] = {}
+        # name of a model item -> (its output layer, the item, made by a repeat?)
+        self.taps: dict[str, tuple[str, object, bool]] = {}
         self.site: Loc = spec.loc
-        # caches keyed by the id of AST objects, which live as long as the spec
-        self.numbered: dict[int, set] = {}  # path -> kinds numbered in it
-        self.static_attrs: dict[int, dict] = {}  # op call without $names -> its attributes
+        self.static_attrs: dict[int, dict] = {}  # layer use without $names -> its attributes
 
     def run(self) -> Graph:
         spec = self.spec
         x = self.add("input", "input", {"shape": spec.input}, [], (), spec.input_loc)
-        x = self.path(spec.model, x, dict(spec.params), ())
-        self.graph.outputs = [self.output(name, loc) for name, loc in spec.outputs] or [x]
-        self.graph.item_outputs = self.item_outputs
+        x = self.items(self.program.model, x, dict(spec.params), (), False)
+        outputs = [self.output(name, loc) for name, loc in spec.outputs]
+        self.graph.outputs = [node for node, _ in outputs] or [x]
+        self.graph.output_items = [
+            (name, item) for (name, _), (_, item) in zip(spec.outputs, outputs, strict=True)
+        ]
+        self.graph.program = self.program
         return self.graph
 
-    def output(self, name: str, loc: Loc) -> str:
+    def output(self, name: str, loc: Loc) -> tuple[str, object]:
         if name not in self.taps:
             raise SpecError(
                 f"unknown tap '{name}' in outputs",
@@ -70,29 +299,31 @@ class Expander:
                 hint=did_you_mean(name, self.taps)
                 or "outputs name items of the model (or of its side paths)",
             )
-        return self.taps[name]
+        node, item, in_repeat = self.taps[name]
+        if in_repeat:
+            raise SpecError(
+                f"the output '{name}' is made inside a repeat",
+                loc,
+                hint="an output names an item that runs once: put a named side path "
+                "after the repeat, or name the repeat's last item apart",
+            )
+        return node, item
 
     # --- paths -----------------------------------------------------------------------
 
-    def path(self, items: list, x: str, env: dict, scope: tuple) -> str | list[str]:
-        key = id(items)  # a block's paths expand once per use; their kinds are the same
-        if key not in self.numbered:
-            self.numbered[key] = _numbered_kinds(items)
-        return self.items(items, x, env, scope, _Namer(self.numbered[key], Counter()))
-
-    def items(self, items, x, env, scope, namer) -> str | list[str]:
+    def items(self, items, x, env, scope, in_repeat: bool) -> str | list[str]:
         for item in items:
             if not scope:
                 self.site = item.loc
-            if isinstance(item, Repeat):
+            if isinstance(item, RepeatUse):
                 for i in range(_repeat_count(item, env)):
-                    x = self.items(item.body, x, {**env, item.index: i}, scope, namer)
-            elif isinstance(item, Side):
-                self.items(item.body, x, env, scope, namer)
-            elif is_split(item):  # the last item of a concat branch (the parser checks)
-                return self.split(item, x, env, scope)
+                    x = self.items(item.body, x, {**env, item.index: i}, scope, True)
+            elif isinstance(item, SideUse):
+                self.items(item.body, x, env, scope, in_repeat)
+            elif isinstance(item, MergeUse) and item.is_split:  # ends a concat branch
+                return self.branches(item, x, env, scope)
             else:
-                local = self.local_name(item, env, scope) or namer.next(item.kind)
+                local = self.local_name(item, env, scope)
                 item_scope = (*scope, local)
                 if len(item_scope) > spec_checks.MAX_NESTING:  # read here: raisable
                     raise SpecError(
@@ -101,26 +332,32 @@ class Expander:
                         hint="flatten the structure",
                         scope=" > ".join([*scope[:3], "...", *scope[-2:]]),
                     )
-                self.graph.scope_kinds[item_scope] = item.kind
-                if isinstance(item, Merge):
+                if isinstance(item, MergeUse):
+                    self.graph.scope_kinds[item_scope] = item.spelling
                     x = self.merge(item, x, env, item_scope)
+                elif isinstance(item, BlockUse):
+                    self.graph.scope_kinds[item_scope] = item.block
+                    x = self.block(item, x, env, item_scope)
                 else:
-                    x = self.call(item, x, env, item_scope)
+                    self.graph.scope_kinds[item_scope] = item.spelling
+                    x = self.layer(item, x, env, item_scope)
                 if not scope:  # the model's own items are taps, for `outputs:`
-                    self.taps[local] = x
-                    self.item_outputs.setdefault(id(item), []).append((local, x))
+                    self.taps[local] = (x, item, in_repeat)
+                    self.graph.item_outputs.setdefault(id(item), []).append((local, x))
         return x
 
-    def local_name(self, item, env: dict, scope: tuple) -> str | None:
-        """The name the spec gives an item (None: it is named after its kind)."""
-        if not isinstance(item.name, Template):
-            return item.name
-        local = item.name.evaluate(env)
+    def local_name(self, item, env: dict, scope: tuple) -> str:
+        name = item.name
+        if isinstance(name, str):
+            return name
+        if isinstance(name, AutoName):
+            return name.kind if name.number is None else f"{name.kind}_{name.number.evaluate(env)}"
+        local = name.evaluate(env)
         if not NAME_CHARS.fullmatch(local):  # a template filled with text: check what it made
             raise SpecError(
-                f"the name {item.name.text!r} makes {local!r}, which has characters "
+                f"the name {name.text!r} makes {local!r}, which has characters "
                 "other than letters, digits and _",
-                item.name.loc,
+                name.loc,
                 hint="layer names use letters, digits and _ (the '.' separates scopes)",
                 scope=" > ".join(scope),
             )
@@ -128,33 +365,28 @@ class Expander:
 
     # --- items -----------------------------------------------------------------------
 
-    def call(self, call: Call, x: str, env: dict, scope: tuple) -> str:
-        block = self.spec.blocks.get(call.target)
-        if block is not None:
-            return self.block(block, call, x, env, scope)
-        op, preset = resolve(call.target)
-        static = self.static_attrs.get(id(call))
-        if static is not None:  # no $names in its arguments: checked once, shared
-            return self.add(scope_name(scope), op.name, static, [x], scope, call.loc)
+    def layer(self, use: LayerUse, x: str, env: dict, scope: tuple) -> str:
+        op = REGISTRY[use.op]
+        static = self.static_attrs.get(id(use))
+        if static is not None:  # no $names in its values: checked once, shared
+            return self.add(scope_name(scope), op.name, static, [x], scope, use.loc)
         attrs = {}
         for attr in op.attrs:
-            if attr.name in call.args:
-                value = evaluate(call.args[attr.name], env)
-                loc = call.arg_locs[attr.name]
-            else:
-                value, loc = preset.get(attr.name, attr.default), call.loc
+            value = attr.default
+            if attr.name in use.values:
+                value = evaluate(use.values[attr.name], env)
             try:
                 attrs[attr.name] = attr.type(value)
             except AttrError as exc:
                 raise SpecError(
-                    f"{call.target} '{attr.name}': {exc}",
-                    loc,
-                    hint=self._origin(call.args.get(attr.name), env) or attr.help,
+                    f"{use.spelling} '{attr.name}': {exc}",
+                    use.value_locs.get(attr.name, use.loc),
+                    hint=self._origin(use.values.get(attr.name), env) or attr.help,
                     scope=" > ".join(scope),
                 ) from None
-        if not any(free_names(value) for value in call.args.values()):
-            self.static_attrs[id(call)] = attrs
-        return self.add(scope_name(scope), op.name, attrs, [x], scope, call.loc)
+        if not any(free_names(value) for value in use.values.values()):
+            self.static_attrs[id(use)] = attrs
+        return self.add(scope_name(scope), op.name, attrs, [x], scope, use.loc)
 
     def _origin(self, value, env: dict) -> str | None:
         """Where a bad value set through a parameter was set: the line to fix."""
@@ -164,38 +396,30 @@ class Expander:
                 return f"${name} is {env[name]!r}, set at {param_loc}"
         return None
 
-    def block(self, block: BlockDef, call: Call, x: str, env: dict, scope: tuple) -> str:
+    def block(self, use: BlockUse, x: str, env: dict, scope: tuple) -> str:
+        function = self.program.blocks[use.block]
         inner = dict(self.spec.params)
-        for arg in block.args.values():
-            inner[arg.name] = (
-                evaluate(call.args[arg.name], env) if arg.name in call.args else arg.default
-            )
-        if isinstance(block.body, Merge):
-            return self.merge(block.body, x, inner, scope)
-        return self.path(block.body, x, inner, scope)
+        for arg in function.args:
+            given = arg.name in use.args
+            inner[arg.name] = evaluate(use.args[arg.name], env) if given else arg.default
+        if isinstance(function.body, MergeUse):
+            return self.merge(function.body, x, inner, scope)
+        return self.items(function.body, x, inner, scope, False)
 
-    def branches(self, merge: Merge, x: str, env: dict, scope: tuple) -> list[str]:
+    def branches(self, merge: MergeUse, x: str, env: dict, scope: tuple) -> list[str]:
         """The end of every branch, in order; a branch ending in a split gives several."""
         ends = []
         for branch in merge.branches:
             self.graph.scope_kinds[(*scope, branch.name)] = "branch"
-            end = self.path(branch.path, x, env, (*scope, branch.name))
+            end = self.items(branch.path, x, env, (*scope, branch.name), False)
             ends.extend(end if isinstance(end, list) else [end])
         return ends
 
-    def split(self, split: Merge, x: str, env: dict, scope: tuple) -> list[str]:
-        return self.branches(split, x, env, scope)
-
-    def merge(self, merge: Merge, x: str, env: dict, scope: tuple) -> str:
+    def merge(self, merge: MergeUse, x: str, env: dict, scope: tuple) -> str:
         ends = self.branches(merge, x, env, scope)
-        name = scope_name(scope)
-        if merge.op == "concat":
-            return self.add(name, "concat", {}, ends, scope, merge.loc)
-        if merge.scale is None:
-            out = self.add(name, "add", {}, ends, scope, merge.loc)
-        else:
-            scale = _option(merge, "scale", REGISTRY["scaled_add"].attrs[0].type, env)
-            out = self.add(name, "scaled_add", {"scale": scale}, ends, scope, merge.loc)
+        op = REGISTRY[merge.op]
+        attrs = {attr.name: _option(merge, attr.name, attr.type, env) for attr in op.attrs}
+        out = self.add(scope_name(scope), op.name, attrs, ends, scope, merge.loc)
         # `activation: $activation` may be null: no activation (Inception-ResNet's last block)
         function = _option(merge, "activation", OPTIONAL_ACTIVATION, env)
         if function is None:
@@ -221,17 +445,18 @@ def scope_name(scope: tuple) -> str:
     return SCOPE_SEPARATOR.join(scope)
 
 
-def _option(merge: Merge, key: str, check, env: dict):
-    if getattr(merge, key) is None:
+def _option(merge: MergeUse, key: str, check, env: dict):
+    value = merge.values.get(key, merge.activation if key == "activation" else None)
+    if value is None:
         return None
     loc = merge.option_locs[key]
     try:
-        return check(evaluate(getattr(merge, key), env))
+        return check(evaluate(value, env))
     except AttrError as exc:
-        raise SpecError(f"{merge.op} '{key}': {exc}", loc) from None
+        raise SpecError(f"{merge.spelling} '{key}': {exc}", loc) from None
 
 
-def _repeat_count(item: Repeat, env: dict) -> int:
+def _repeat_count(item: RepeatUse, env: dict) -> int:
     count = evaluate(item.count, env)
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise SpecError(
@@ -248,25 +473,5 @@ def _repeat_count(item: Repeat, env: dict) -> int:
     return count
 
 
-def _numbered_kinds(items: list) -> set:
-    """Kinds that occur more than once in a path, or at all inside a repeat."""
-    counts: Counter = Counter()
-    repeated: set = set()
-
-    def walk(items, in_repeat: bool) -> None:
-        for item in items:
-            if isinstance(item, Repeat):
-                walk(item.body, True)
-            elif isinstance(item, Side):
-                walk(item.body, in_repeat)
-            elif item.name is None and not is_split(item):
-                counts[item.kind] += 1
-                if in_repeat:
-                    repeated.add(item.kind)
-
-    walk(items, False)
-    return repeated | {kind for kind, n in counts.items() if n > 1}
-
-
 def expand(spec: Spec, max_layers: int = MAX_LAYERS) -> Graph:
-    return Expander(spec, max_layers).run()
+    return Expander(spec, lower(spec), max_layers).run()

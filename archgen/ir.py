@@ -1,9 +1,18 @@
-"""The Graph IR: one node per layer, with its networkx DiGraph view.
+"""The IR, in two views that expansion makes together.
 
-Nodes are added in topological order (every input before its consumers), which
-is the order the passes walk and the order of the layer list in reports.
-A node's name is its scope path joined with '.', such as
-`mixed5.branch7x7dbl.conv_bn_2.conv2d`; it is also the Keras layer name.
+- The **program**: the spec's structure after lowering: blocks as functions with
+  their arguments, each use of an op, a block or a merge (a registry op) with its
+  values as the spec writes them (numbers, or expressions of the arguments), repeats
+  with their index, and the local name of every item, decided here once (a name
+  pattern that counts through repeats). The source back end prints it.
+- The **graph**: the program run with the spec's parameters: one node per layer, in
+  topological order (every input before its consumers), with its networkx DiGraph
+  view. A node's name is its scope path joined with '.', such as
+  `mixed5.branch7x7dbl.conv_bn_2.conv2d`; it is also the Keras layer name. The
+  passes, the runtime builder, the diagrams and the reports read it.
+
+Both come from the same lowered items and the same name patterns, so the generated
+source and the runtime model cannot disagree on what a layer is called.
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from archgen.errors import Loc, SpecError
+from archgen.language.expr import evaluate
+from archgen.ops import REQUIRED
 
 SCOPE_SEPARATOR = "."
 
@@ -30,7 +41,6 @@ class Node:
     trainable: int = 0
     non_trainable: int = 0
     flops: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def params(self) -> int:
@@ -60,9 +70,11 @@ class Graph:
         self.outputs: list[str] = []
         # what each scope is: a block name, "concat", "add" or "branch"
         self.scope_kinds: dict[tuple, str] = {}
-        # id of a model item in the Spec AST -> (its name, its output layer), once per
+        # id of a model item of the program -> (its name, its output layer), once per
         # repeat iteration; the source generator's shape comments come from here
         self.item_outputs: dict[int, list[tuple[str, str]]] = {}
+        self.program: Program | None = None  # what the graph was run from
+        self.output_items: list = []  # (name, program item) for each of `outputs:`, in order
 
     def add(self, node: Node) -> str:
         if node.name in self.nodes:
@@ -105,3 +117,134 @@ class Graph:
 
     def consumers(self, name: str) -> list[str]:
         return list(self.dag.successors(name))
+
+
+# --- the program ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Number:
+    """The number of an unnamed item in its path, as a polynomial of the repeats around it:
+    `terms` pairs a product of factors with its coefficient; a factor is a repeat index
+    (its name) or a repeat count that is not a constant (an expression), and () is the
+    constant term. `conv_bn_{3 * i + j + 1}` is ((("i",), 3), (("j",), 1), ((), 1))."""
+
+    terms: tuple
+
+    def evaluate(self, env: dict) -> int:
+        total = 0
+        for factors, coefficient in self.terms:
+            product = coefficient
+            for factor in factors:
+                product *= env[factor] if isinstance(factor, str) else evaluate(factor, env)
+            total += product
+        return total
+
+
+@dataclass(frozen=True)
+class AutoName:
+    """The local name of an unnamed item: its kind, numbered when its path has several."""
+
+    kind: str
+    number: Number | None  # None: the only one of its kind in its path
+
+
+@dataclass(eq=False)
+class LayerUse:
+    """A use of an op: one layer per run. `values` holds the attributes the spec sets
+    (presets of shorthands included), as written: numbers, text or expressions."""
+
+    op: str
+    values: dict
+    value_locs: dict  # attribute -> Loc of its value
+    name: object  # str, Template or AutoName
+    loc: Loc
+    spelling: str  # how the spec calls it (`relu` for activation), for messages
+
+
+@dataclass(eq=False)
+class BlockUse:
+    block: str
+    args: dict  # argument -> value as written
+    name: object
+    loc: Loc
+
+
+@dataclass(eq=False)
+class BranchDef:
+    name: str
+    path: list  # lowered items; empty is the identity
+    loc: Loc
+
+
+@dataclass(eq=False)
+class MergeUse:
+    """Branches from one input joined by a merge op of the registry (concat, add,
+    scaled_add), then an optional activation. A split (op None) has no layer: its
+    branch ends become inputs of the merge around it."""
+
+    op: str | None
+    spelling: str  # the construct as the spec writes it: concat, add or split
+    values: dict  # the merge op's attributes as written (scale)
+    branches: list[BranchDef]
+    name: object  # None in a block's body: the merge takes the block's name
+    loc: Loc
+    activation: object = None  # a function name, an expression (may be null), or None
+    option_locs: dict = field(default_factory=dict)
+
+    @property
+    def is_split(self) -> bool:
+        return self.op is None
+
+
+@dataclass(eq=False)
+class RepeatUse:
+    count: object  # a number or an expression
+    index: str
+    body: list
+    loc: Loc
+
+
+@dataclass(eq=False)
+class SideUse:
+    """A path from the current tensor that leaves it unchanged (an auxiliary head)."""
+
+    body: list
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: object  # REQUIRED or a value
+    loc: Loc
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(eq=False)
+class BlockFunction:
+    """A block, lowered: a function of its arguments (and of the model parameters it
+    reads, itself or through the blocks it calls)."""
+
+    name: str
+    args: list[Param]  # in the spec's order
+    globals: list[str]  # model parameters it reads
+    body: object  # a list of items, or one MergeUse
+    doc: str | None
+    loc: Loc
+
+
+@dataclass(eq=False)
+class Program:
+    name: str
+    title: str
+    source: str | None  # where the network comes from (a paper, keras.applications)
+    doc: str | None
+    file: str  # the spec file
+    params: dict  # model parameter -> value
+    input: tuple
+    blocks: dict[str, BlockFunction]  # the blocks the model uses, callees before callers
+    model: list

@@ -183,3 +183,50 @@ def test_tricky_structures_build_the_same_model(tmp_path):
     assert weight_shapes(generated) == weight_shapes(runtime)
     assert [tuple(t.shape) for t in generated.outputs] == [(None, 5), (None, 5), (None, 16, 16, 8)]
     assert generated.count_params() == arch.totals.params
+
+
+SIDE_OUTPUTS = """archgen: 1
+name: side_outputs
+input: [8, 8, 3]
+model:
+  - conv2d: {filters: 4, kernel: 3, padding: same}
+  - side:
+      - global_avg_pool
+      - dense: {units: 8, name: middle}
+      - dense: {units: 2, name: aux}
+  - global_avg_pool
+  - dense: {units: 3, name: main}
+outputs: [main, middle, aux]
+"""
+
+
+def test_an_output_in_the_middle_of_a_side_path_is_its_own_tensor(tmp_path):
+    """Every item of a side path writes the side path's variable: an output taken from the
+    middle must be kept apart, or the generated model returns the last item twice."""
+    spec = tmp_path / "side_outputs.yaml"
+    spec.write_text(SIDE_OUTPUTS)
+    arch = archgen.load(spec)
+    assert [n.shape for n in arch.outputs] == [(3,), (8,), (2,)]
+    runtime = arch.keras_model()
+    generated = import_source(arch.python_source(), tmp_path, "side_outputs").build_model()
+    assert [tuple(t.shape) for t in generated.outputs] == [(None, 3), (None, 8), (None, 2)]
+    generated.set_weights(runtime.get_weights())
+    batch = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype(np.float32)
+    for ours, theirs in zip(
+        generated.predict(batch, verbose=0), runtime.predict(batch, verbose=0), strict=True
+    ):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def test_an_output_made_inside_a_repeat_is_refused_by_check(tmp_path):
+    spec = tmp_path / "repeat_output.yaml"
+    spec.write_text(
+        "archgen: 1\nname: r\ninput: [8, 8, 3]\nmodel:\n"
+        '  - repeat: 2\n    seq: [conv2d: {filters: 4, kernel: 1, name: "c${i}"}]\n'
+        "  - global_avg_pool\noutputs: [c0, global_avg_pool]\n"
+    )
+    with pytest.raises(archgen.SpecError) as error:
+        archgen.load(spec)
+    assert "made inside a repeat" in str(error.value)
+    assert error.value.loc.line == 8

@@ -1,11 +1,15 @@
-"""The source back end: a spec -> standalone, readable Keras source.
+"""The source back end: the IR's program -> standalone, readable Keras source.
 
-The generated module mirrors the spec, not the expanded graph: one function per
-block (its args as parameters, with the spec's defaults), branches as variables
-named like the spec's branches, a `for` loop where the spec repeats, and
-`build_model(**params)` calling the blocks in order with the output shape of each
-model item in a comment. It builds the same layers, with the same names, as the
-runtime back end: a test holds the two together for every spec.
+It prints the program that expansion lowered (archgen/ir.py), not the expanded
+graph, and never the Spec AST: one function per block (its args as parameters,
+with the spec's defaults), branches as variables named like the spec's branches,
+a `for` loop where the spec repeats, and `build_model(**params)` calling the
+blocks in order with the output shape of each model item (from the graph) in a
+comment. Layer names are the IR's name patterns and ops go through the registry's
+one Keras mapping (`OpDef.keras_call`), so it builds the same layers, with the same
+names, as the runtime back end; tests hold the two together for every file in specs/.
+Values are printed from the expression trees the program holds (language/expr.py
+defines them; they are data here, as numbers are).
 
 Safety: names that reach the source are identifiers checked by the front end
 and passed through a Namespace (no keyword, builtin or clash); every other
@@ -26,13 +30,18 @@ from pathlib import Path
 
 from archgen import __version__
 from archgen.backends import templates
-from archgen.errors import SpecError
-from archgen.expand import _numbered_kinds
+from archgen.ir import (
+    BlockFunction,
+    BlockUse,
+    LayerUse,
+    MergeUse,
+    Number,
+    Program,
+    RepeatUse,
+    SideUse,
+)
 from archgen.language import expr as E
-from archgen.language.ast import Call, Merge, Repeat, Side, item_values, items_in
-from archgen.language.parser import is_split
-from archgen.language.resolve import calls_in
-from archgen.ops import REGISTRY, REQUIRED, resolve
+from archgen.ops import REGISTRY, REQUIRED
 from archgen.ops.base import format_shape
 from archgen.report import short_flops
 
@@ -74,31 +83,6 @@ class Code:
     """A Python expression inside a layer-name f-string."""
 
     text: str
-
-
-def polynomial_text(poly: dict) -> str:
-    """{(): 1, ("i",): 2} -> "2 * i + 1"."""
-    terms = []
-    for factors, coef in poly.items():
-        if factors and coef:
-            product = " * ".join(factors)
-            terms.append(product if coef == 1 else f"{coef} * {product}")
-    constant = poly.get((), 0)
-    if constant or not terms:
-        terms.append(str(constant))
-    return " + ".join(terms)
-
-
-def poly_add(a: dict, b: dict, factor: str | None = None) -> dict:
-    """a + b * factor, for polynomials {(factor, ...): coefficient} of repeat counts."""
-    out = dict(a)
-    for factors, coef in b.items():
-        if factor is not None and factor.isdigit():
-            coef *= int(factor)
-        elif factor is not None:
-            factors = tuple(sorted((*factors, factor)))
-        out[factors] = out.get(factors, 0) + coef
-    return out
 
 
 def name_text(parts: list) -> str:
@@ -143,8 +127,9 @@ class Function:
     names: Namespace
     env: dict  # spec name ($name) -> Python expression
     lines: list = field(default_factory=list)
-    taps: dict = field(default_factory=dict)  # model item name -> variable holding it
+    outputs: dict = field(default_factory=dict)  # id of an output item -> variable holding it
     live: list = field(default_factory=list)  # per open merge: names its branch ends hold
+    side_last: object = None  # the last item of the side path being emitted
     depth: int = 1  # indentation
     merges: int = 0  # merges being emitted, nested
 
@@ -155,65 +140,23 @@ class Function:
 class Generator:
     def __init__(self, arch) -> None:
         self.arch = arch
-        self.spec = arch.spec
         self.graph = arch.graph
+        self.program: Program = arch.graph.program
         self.custom = sorted(
             {REGISTRY[n.op].keras_class for n in self.graph if REGISTRY[n.op].custom_layer}
         )
         self.module = Namespace({"keras", "layers", "build_model", *self.custom})
-        self.blocks = self._used_blocks()
-        self.output_taps = {tap for tap, _ in self.spec.outputs}
-        self.signatures = {name: self._signature(name) for name in self.blocks}
+        self.output_ids = {id(item) for _, item in self.graph.output_items}
+        self.signatures = {name: self._signature(f) for name, f in self.program.blocks.items()}
 
-    # --- blocks and their signatures ----------------------------------------------------
-
-    def _used_blocks(self) -> list[str]:
-        """Blocks the model uses, callees before callers (the order people read them in)."""
-        order: list[str] = []
-
-        def visit(name: str) -> None:
-            if name in order:
-                return
-            for call in calls_in(self.spec.blocks[name].body):
-                if call.target in self.spec.blocks:
-                    visit(call.target)
-            order.append(name)
-
-        for call in calls_in(self.spec.model):
-            if call.target in self.spec.blocks:
-                visit(call.target)
-        return order
-
-    def _signature(self, name: str) -> Signature:
-        block = self.spec.blocks[name]
-        function = self.module.add(name)
-        ordered = [a for a in block.args.values() if a.required]
-        ordered += [a for a in block.args.values() if not a.required]
+    def _signature(self, function: BlockFunction) -> Signature:
+        identifier = self.module.add(function.name)
+        ordered = [a for a in function.args if a.required] + [
+            a for a in function.args if not a.required
+        ]
         names = Namespace({"x", "name"})
         args = [(a.name, names.add(a.name), a.default) for a in ordered]
-        needed = sorted(self._globals_of(name, set()))
-        return Signature(function, args, [(p, names.add(p)) for p in needed])
-
-    def _globals_of(self, name: str, seen: set) -> set[str]:
-        """Model params a block reads, itself or through the blocks it calls."""
-        if name in seen:
-            return set()
-        seen.add(name)
-        block = self.spec.blocks[name]
-        local = set(block.args)
-        found = {n for n in _free_names(block.body) if n not in local and n in self.spec.params}
-        for call in calls_in(block.body):
-            if call.target in self.spec.blocks:
-                for needed in self._globals_of(call.target, seen):
-                    if needed in local:
-                        raise SpecError(
-                            f"block '{name}' has an argument '{needed}' that hides the "
-                            f"parameter '{needed}' that block '{call.target}' uses",
-                            block.args[needed].loc,
-                            hint="rename the argument",
-                        )
-                    found.add(needed)
-        return found
+        return Signature(identifier, args, [(p, names.add(p)) for p in function.globals])
 
     # --- expressions ------------------------------------------------------------------------
 
@@ -248,61 +191,73 @@ class Generator:
     def template_parts(self, template: E.Template, fn: Function) -> list:
         return [p if isinstance(p, str) else Code(self.expr(p.tree, fn)) for p in template.parts]
 
+    def local_name(self, name, fn: Function) -> list:
+        """An item's own part of its layer name, as the IR's name pattern says."""
+        if isinstance(name, str):
+            return [name]
+        if isinstance(name, E.Template):
+            return self.template_parts(name, fn)
+        if name.number is None:
+            return [name.kind]
+        text = self.number(name.number, fn)
+        return [f"{name.kind}_{text}"] if text.isdigit() else [f"{name.kind}_", Code(text)]
+
+    def number(self, number: Number, fn: Function) -> str:
+        """{(): 1, ("i",): 2} -> "2 * i + 1"."""
+        terms, constant = [], 0
+        for factors, coefficient in number.terms:
+            if not factors:
+                constant = coefficient
+            elif coefficient:
+                product = " * ".join(self.factor(f, fn) for f in factors)
+                terms.append(product if coefficient == 1 else f"{coefficient} * {product}")
+        if constant or not terms:
+            terms.append(str(constant))
+        return " + ".join(terms)
+
+    def factor(self, factor, fn: Function) -> str:
+        """A repeat index (its loop variable) or a repeat count (parenthesized if need be)."""
+        text = fn.env[factor] if isinstance(factor, str) else self.value(factor, fn)
+        return text if text.isdigit() or text.isidentifier() else f"({text})"
+
     # --- paths --------------------------------------------------------------------------------
 
-    def path(self, items: list, source: str, target: str, fn: Function, prefix: list) -> str:
-        """Emit `items` reading `source`; returns the variable that holds the result."""
-        return self._items(items, source, target, fn, prefix, _numbered_kinds(items), {})
-
-    def _items(self, items, source, target, fn, prefix, numbered, counter) -> str:
+    def path(self, items: list, source: str, target: str, fn: Function, prefix: list):
+        """Emit `items` reading `source`; returns the variable that holds the result (or,
+        for a path that ends in a split, the variables of the split's branches)."""
         current = source
         for item in items:
-            if isinstance(item, Repeat):
-                current = self._repeat(item, current, target, fn, prefix, numbered, counter)
-            elif isinstance(item, Side):
-                self._side(item, current, fn, prefix, numbered, counter)
-            elif is_split(item):  # ends a concat branch: one variable per sub-branch
+            if isinstance(item, RepeatUse):
+                current = self._repeat(item, current, target, fn, prefix)
+            elif isinstance(item, SideUse):
+                self._side(item, current, fn, prefix)
+            elif isinstance(item, MergeUse) and item.is_split:  # one variable per branch
                 return self._branch_ends(item, current, fn, prefix)
             else:
-                name = [*prefix, *self._local_name(item, fn, numbered, counter)]
+                name = [*prefix, *self.local_name(item.name, fn)]
                 self._shape_comment(item, fn)
-                if isinstance(item, Merge):
+                if isinstance(item, MergeUse):
                     self.merge(item, current, target, fn, name)
                 else:
                     fn.emit(f"{target} = {self.call(item, current, fn, name)}")
                 current = target
-                if not prefix and item.name in self.output_taps:
-                    self._keep_tap(item, current, fn)
+                if id(item) in self.output_ids:
+                    self._keep_output(item, current, fn)
         return current
 
-    def _keep_tap(self, item, current: str, fn: Function) -> None:
-        """An output taken from the middle of the model gets a variable of its own."""
-        if current != "x" or item is self.spec.model[-1]:  # a side path's own variable
-            fn.taps[item.name] = current
-        else:
-            fn.taps[item.name] = fn.names.add(item.name)
-            fn.emit(f"{fn.taps[item.name]} = {current}")
+    def _keep_output(self, item, current: str, fn: Function) -> None:
+        """An output keeps the variable it was written to only when nothing writes that
+        variable again: the model's last item, or the last item of a side path."""
+        if item is self.program.model[-1] or item is fn.side_last:
+            fn.outputs[id(item)] = current
+            return
+        name = next(name for name, output in self.graph.output_items if output is item)
+        fn.outputs[id(item)] = fn.names.add(name)
+        fn.emit(f"{fn.outputs[id(item)]} = {current}")
 
-    def _local_name(self, item, fn: Function, numbered: set, counter: dict) -> list:
-        """The item's own part of its layer name, as the expander names it."""
-        if isinstance(item.name, E.Template):
-            return self.template_parts(item.name, fn)
-        if item.name is not None:
-            return [item.name]
-        kind = item.kind
-        counter[kind] = poly_add(counter.get(kind, {}), {(): 1})
-        if kind not in numbered:
-            return [kind]
-        text = polynomial_text(counter[kind])
-        return [f"{kind}_{text}"] if text.isdigit() else [f"{kind}_", Code(text)]
-
-    def _repeat(self, item: Repeat, source, target, fn, prefix, numbered, counter) -> str:
+    def _repeat(self, item: RepeatUse, source, target, fn: Function, prefix) -> str:
         count = self.value(item.count, fn)
         index = fn.names.add(item.index)
-        per_iteration = self._kind_counts(item.body, item.index, fn)
-        start = dict(counter)
-        for kind, poly in per_iteration.items():  # numbers go on across iterations
-            counter[kind] = poly_add(start.get(kind, {}), poly, index)
         if source != target:  # the loop carries `target` from one iteration to the next
             fn.emit(f"{target} = {source}")
             source = target
@@ -311,43 +266,22 @@ class Generator:
         outer_env = fn.env
         fn.env = {**outer_env, item.index: index}
         body_start = len(fn.lines)
-        self._items(item.body, source, target, fn, prefix, numbered, counter)
+        self.path(item.body, source, target, fn, prefix)
         if len(fn.lines) == body_start:  # nothing to repeat (`seq: []`): Python needs a statement
             fn.emit("pass")
         fn.env = outer_env
         fn.depth -= 1
         fn.names.taken.discard(index)  # the next loop may use the same index
-        for kind, poly in per_iteration.items():
-            counter[kind] = poly_add(start.get(kind, {}), poly, _factor(count))
         return target
 
-    def _kind_counts(self, items: list, index: str, fn: Function) -> dict:
-        """Unnamed items of each kind in one iteration, as polynomials of inner repeat counts."""
-        counts: dict = {}
-        for item in items:
-            if isinstance(item, Repeat):
-                if index in E.free_names(item.count):
-                    raise SpecError(
-                        "the source generator needs inner repeat counts that do not depend "
-                        f"on the outer index '{index}'",
-                        item.loc,
-                    )
-                factor = _factor(self.value(item.count, fn))
-                for kind, poly in self._kind_counts(item.body, item.index, fn).items():
-                    counts[kind] = poly_add(counts.get(kind, {}), poly, factor)
-            elif isinstance(item, Side):
-                for kind, poly in self._kind_counts(item.body, index, fn).items():
-                    counts[kind] = poly_add(counts.get(kind, {}), poly)
-            elif item.name is None:
-                counts[item.kind] = poly_add(counts.get(item.kind, {}), {(): 1})
-        return counts
-
-    def _side(self, item: Side, source, fn, prefix, numbered, counter) -> None:
+    def _side(self, item: SideUse, source, fn: Function, prefix) -> None:
         """A side path writes its own variable, named after its last item."""
         last = item.body[-1] if item.body else None
         named = isinstance(getattr(last, "name", None), str)
         variable = fn.names.add(last.name if named else "side")
-        self._items(item.body, source, variable, fn, prefix, numbered, counter)
+        outer, fn.side_last = fn.side_last, last
+        self.path(item.body, source, variable, fn, prefix)
+        fn.side_last = outer
 
     def _shape_comment(self, item, fn: Function) -> None:
         """`# mixed0: 35 x 35 x 256` above each model item, as keras.applications marks them."""
@@ -361,27 +295,26 @@ class Generator:
 
     # --- items --------------------------------------------------------------------------------
 
-    def call(self, call: Call, source: str, fn: Function, name: list) -> str:
-        if call.target in self.spec.blocks:
-            return self.block_call(call, source, fn, name)
-        return self.op_call(call, source, fn, name)
+    def call(self, use: LayerUse | BlockUse, source: str, fn: Function, name: list) -> str:
+        if isinstance(use, BlockUse):
+            return self.block_call(use, source, fn, name)
+        return f"{self.layer(use.op, use.values, fn, name)}({source})"
 
-    def op_call(self, call: Call, source: str, fn: Function, name: list) -> str:
-        op, preset = resolve(call.target)
-        values = {k: self.value(v, fn) for k, v in {**preset, **call.args}.items()}
-        keras_call = op.keras_call(values, constant=repr)
-        layer = keras_call.class_name if keras_call.custom else f"layers.{keras_call.class_name}"
-        keywords = [f"{keyword}={text}" for keyword, text in keras_call.kwargs]
-        arguments = ", ".join([*keras_call.args, *keywords, f"name={name_text(name)}"])
-        return f"{layer}({arguments})({source})"
+    def layer(self, op_name: str, values: dict, fn: Function, name: list) -> str:
+        """`layers.Conv2D(64, 3, name=...)`, from the registry's one Keras mapping."""
+        texts = {key: self.value(value, fn) for key, value in values.items()}
+        call = REGISTRY[op_name].keras_call(texts, constant=repr)
+        layer = call.class_name if call.custom else f"layers.{call.class_name}"
+        keywords = [f"{keyword}={text}" for keyword, text in call.kwargs]
+        return f"{layer}({', '.join([*call.args, *keywords, f'name={name_text(name)}'])})"
 
-    def block_call(self, call: Call, source: str, fn: Function, name: list) -> str:
-        signature = self.signatures[call.target]
+    def block_call(self, use: BlockUse, source: str, fn: Function, name: list) -> str:
+        signature = self.signatures[use.block]
         args, keywords = [], []
         for spec_name, identifier, default in signature.args:
-            if spec_name not in call.args:
+            if spec_name not in use.args:
                 continue
-            text = self.value(call.args[spec_name], fn)
+            text = self.value(use.args[spec_name], fn)
             if default is REQUIRED:
                 args.append(text)
             else:
@@ -390,19 +323,12 @@ class Generator:
         arguments = ", ".join([source, *args, *keywords, f"name={name_text(name)}"])
         return f"{signature.function}({arguments})"
 
-    def merge(self, merge: Merge, source: str, target: str, fn: Function, name: list) -> None:
+    def merge(self, merge: MergeUse, source: str, target: str, fn: Function, name: list) -> None:
         """Emit the branches, each into a variable named like the branch, then the merge."""
         fn.live.append(Namespace(parent=fn.names))  # branch ends wait here for the merge
         ends = self._branch_ends(merge, source, fn, name)
         fn.live.pop()
-        inputs = f"[{', '.join(ends)}]"
-        if merge.op == "concat":
-            fn.emit(f"{target} = layers.Concatenate(name={name_text(name)})({inputs})")
-        elif merge.scale is None:
-            fn.emit(f"{target} = layers.Add(name={name_text(name)})({inputs})")
-        else:
-            scale = self.value(merge.scale, fn)
-            fn.emit(f"{target} = ScaledAdd({scale}, name={name_text(name)})({inputs})")
+        fn.emit(f"{target} = {self.layer(merge.op, merge.values, fn, name)}([{', '.join(ends)}])")
         if merge.activation is None:
             return
         function = self.value(merge.activation, fn)
@@ -415,7 +341,7 @@ class Generator:
         fn.emit(self._activation(function, [*name, ".", Code(function)], target))
         fn.depth -= 1
 
-    def _branch_ends(self, merge: Merge, source: str, fn: Function, name: list) -> list[str]:
+    def _branch_ends(self, merge: MergeUse, source: str, fn: Function, name: list) -> list[str]:
         """Emit each branch into a variable named like it; a split's variables join them."""
         outer, live = fn.names, fn.live[-1]
         ends: list[str] = []
@@ -429,7 +355,7 @@ class Generator:
             fn.names = Namespace(parent=live)
             fn.merges += 1
             # a split's branches live in the scope of the branch it ends
-            prefix = [*name, branch.name, "."] if is_split(merge) else [*name, f".{branch.name}."]
+            prefix = [*name, branch.name, "."] if merge.is_split else [*name, f".{branch.name}."]
             end = self.path(branch.path, source, variable, fn, prefix)
             fn.merges -= 1
             fn.names = outer
@@ -441,69 +367,60 @@ class Generator:
 
     # --- module ------------------------------------------------------------------------------
 
-    def block_function(self, name: str) -> dict:
-        block = self.spec.blocks[name]
-        signature = self.signatures[name]
+    def block_function(self, function: BlockFunction) -> dict:
+        signature = self.signatures[function.name]
         names = Namespace({"x", "name"}, parent=self.module)
         names.taken.update(i for _, i, _ in signature.args)
         names.taken.update(i for _, i in signature.globals)
         env = {a: i for a, i, _ in signature.args} | dict(signature.globals)
         fn = Function(names, env)
-        if isinstance(block.body, Merge):
-            self.merge(block.body, "x", "x", fn, [Code("name")])
+        if isinstance(function.body, MergeUse):
+            self.merge(function.body, "x", "x", fn, [Code("name")])
             fn.emit("return x")
         else:
-            fn.emit(f"return {self.path(block.body, 'x', 'x', fn, [Code('name'), '.'])}")
+            fn.emit(f"return {self.path(function.body, 'x', 'x', fn, [Code('name'), '.'])}")
         params = ["x"]
         for _, identifier, default in signature.args:
             required = default is REQUIRED
             params.append(identifier if required else f"{identifier}={self.value(default, fn)}")
-        params += [f"{i}={self.value(self.spec.params[p], fn)}" for p, i in signature.globals]
-        params.append(f"name={name!r}")
+        params += [f"{i}={self.value(self.program.params[p], fn)}" for p, i in signature.globals]
+        params.append(f"name={function.name!r}")
         return {
             "name": signature.function,
             "params": ", ".join(params),
-            "doc": docstring_text(block.doc or f"The {name} block."),
+            "doc": docstring_text(function.doc or f"The {function.name} block."),
             "body": "\n".join(fn.lines),
         }
 
     def model_function(self) -> dict:
+        program = self.program
         names = Namespace({"inputs", "x", "input_shape"}, parent=self.module)
-        env = {p: names.add(p) for p in self.spec.params}
+        env = {p: names.add(p) for p in program.params}
         fn = Function(names, env)
         fn.emit(f"inputs = keras.Input(shape=input_shape, name={self.graph.input.name!r})")
-        result = self.path(self.spec.model, "inputs", "x", fn, [])
-        outputs = [fn.taps.get(tap) or self._untapped(tap) for tap, _ in self.spec.outputs]
-        if not outputs:
-            outputs = [result]
+        result = self.path(program.model, "inputs", "x", fn, [])
+        outputs = [fn.outputs[id(item)] for _, item in self.graph.output_items] or [result]
         returned = outputs[0] if len(outputs) == 1 else f"[{', '.join(outputs)}]"
-        fn.emit(f"return keras.Model(inputs, {returned}, name={self.spec.name!r})")
-        params = [f"{env[p]}={self.value(v, fn)}" for p, v in self.spec.params.items()]
-        params.append(f"input_shape={self.value(list(self.spec.input), fn)}")
+        fn.emit(f"return keras.Model(inputs, {returned}, name={program.name!r})")
+        params = [f"{env[p]}={self.value(v, fn)}" for p, v in program.params.items()]
+        params.append(f"input_shape={self.value(list(program.input), fn)}")
         return {"params": ", ".join(params), "body": "\n".join(fn.lines)}
 
-    def _untapped(self, tap: str) -> str:
-        raise SpecError(
-            f"the source generator cannot return '{tap}' as an output: name an item of the "
-            "model, or the last item of a side path",
-            self.spec.loc,
-        )
-
     def module_docstring(self) -> str:
-        spec, totals = self.spec, self.arch.totals
-        lines = [docstring_text(spec.title) + "."]
-        for text in (spec.source, spec.doc):
+        program, totals = self.program, self.arch.totals
+        lines = [docstring_text(program.title) + "."]
+        for text in (program.source, program.doc):
             if text:
                 lines += ["", docstring_text(text)]
         outputs = ", ".join(format_shape(n.shape) for n in self.arch.outputs)
         lines += [
             "",
-            f"Input: {format_shape(spec.input)}; output: {outputs}.",
+            f"Input: {format_shape(program.input)}; output: {outputs}.",
             f"Parameters: {totals.params:,} (trainable {totals.trainable:,}, "
             f"non-trainable {totals.non_trainable:,}).",
             f"FLOPs: {short_flops(totals.flops)} multiply-accumulates.",
             "",
-            f"Generated by archgen {__version__} from {Path(spec.file).name}; do not edit:",
+            f"Generated by archgen {__version__} from {Path(program.file).name}; do not edit:",
             "change the spec and run `archgen build`.",
         ]
         return "\n".join(lines)
@@ -515,27 +432,13 @@ class Generator:
             .render(
                 docstring=self.module_docstring(),
                 custom_layers=[custom_layer_source(name) for name in self.custom],
-                blocks=[self.block_function(name) for name in self.blocks],
+                blocks=[self.block_function(f) for f in self.program.blocks.values()],
                 model=self.model_function(),
-                alias=self.module.add(self.spec.name),
-                spec_name=self.spec.name,
+                alias=self.module.add(self.program.name),
+                spec_name=self.program.name,
             )
         )
         return ruff_format(source)
-
-
-def _free_names(body) -> set[str]:
-    """Every $name read anywhere in a block body or path."""
-    found: set[str] = set()
-    for item in items_in(body):
-        for value in item_values(item):
-            found |= E.free_names(value)
-    return found
-
-
-def _factor(count: str) -> str:
-    """A repeat count as a factor of a polynomial: a number or a (parenthesized) expression."""
-    return count if count.isdigit() or count.isidentifier() else f"({count})"
 
 
 def custom_layer_source(class_name: str) -> str:

@@ -54,6 +54,19 @@ class Merge:
 
 
 @dataclass
+class Split:
+    """`split:` as the last item of a concat branch: its branches, each a path from the
+    same tensor, become separate inputs of that concat (seed 001's six-input concat)."""
+
+    branches: list[Branch]
+    loc: Loc
+
+    @property
+    def kind(self) -> str:
+        return "split"
+
+
+@dataclass
 class Repeat:
     """`repeat: 3` with `seq: [...]`: the path repeated, with a loop index."""
 
@@ -112,6 +125,18 @@ class Spec:
     extends: str | None = None  # the file this spec extends, if any
 
 
+class Visitor:
+    """One walk over the AST: `visit(item)` calls the method named after the item's class
+    (visit_Call, visit_Merge, visit_Split, visit_Repeat, visit_Side). A class without a
+    method raises, so a pass that forgets a construct fails loudly, not silently."""
+
+    def visit(self, item, *args):
+        method = getattr(self, f"visit_{type(item).__name__}", None)
+        if method is None:
+            raise NotImplementedError(f"{type(self).__name__} has no visit_{type(item).__name__}")
+        return method(item, *args)
+
+
 def items_in(body) -> list:
     """Every item of a block body or path, in spec order, through branches, repeats and
     side paths (not into the blocks that calls name)."""
@@ -120,7 +145,7 @@ def items_in(body) -> list:
     while stack:
         item = stack.pop()
         found.append(item)
-        if isinstance(item, Merge):
+        if isinstance(item, (Merge, Split)):
             for branch in reversed(item.branches):
                 stack.extend(reversed(branch.path))
         elif isinstance(item, (Repeat, Side)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from archgen.errors import Collector, Loc, SpecError, did_you_mean
-from archgen.language.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec
+from archgen.language.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec, Split
 from archgen.language.expr import NAME_RE, parse_value
 from archgen.language.yaml_loader import YMap, located
 from archgen.ops import REQUIRED
@@ -176,7 +176,7 @@ def parse_path(value, loc: Loc, what: str = "a path", concat_branch: bool = Fals
     for index, item in enumerate(value):
         with collect:
             items.append(parse_item(item, locs[index] if index < len(locs) else loc))
-            if is_split(items[-1]) and (not concat_branch or index != len(value) - 1):
+            if isinstance(items[-1], Split) and (not concat_branch or index != len(value) - 1):
                 raise SpecError(
                     "'split' can only be the last item of a concat branch",
                     items[-1].loc,
@@ -185,10 +185,6 @@ def parse_path(value, loc: Loc, what: str = "a path", concat_branch: bool = Fals
                 )
     collect.raise_any()
     return items
-
-
-def is_split(item) -> bool:
-    return isinstance(item, Merge) and item.op == "split"
 
 
 def parse_item(value, loc: Loc):
@@ -254,7 +250,7 @@ MERGE_KEYS = {
 }
 
 
-def parse_merge(value: YMap, op: str, loc: Loc) -> Merge:
+def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
     check_keys(value, MERGE_KEYS[op], f"'{op}'")
     branches_value = value[op]
     example = f"{op}: {{branch_a: [...], branch_b: [...]}}"
@@ -279,6 +275,8 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge:
             "a scaled add takes exactly two branches: the shortcut and the residual",
             value.key_loc("scale"),
         )
+    if op == "split":
+        return Split(branches, loc)
     name = layer_name(value["name"], value.value_loc("name")) if "name" in value else None
     options = {
         k: parse_arg_value(value[k], value.value_loc(k))

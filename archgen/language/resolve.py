@@ -9,9 +9,9 @@ themselves.
 from __future__ import annotations
 
 from archgen.errors import Collector, SpecError, did_you_mean
-from archgen.language.ast import BlockDef, Call, Merge, Repeat, Side, Spec, items_in
+from archgen.language.ast import BlockDef, Call, Merge, Repeat, Side, Spec, Split, Visitor, items_in
 from archgen.language.expr import evaluate, free_names
-from archgen.ops import AttrError, resolve
+from archgen.ops import AttrError, resolve, spec_op_names
 
 # Blocks inside blocks, branches inside branches: deeper than this is refused, so that
 # the expander, the source generator and the diagrams never recurse without bound.
@@ -41,31 +41,43 @@ def _check_body(spec: Spec, body, scope: set[str]) -> None:
     if isinstance(body, list):
         _check_path(spec, body, scope)
     else:
-        _check_item(spec, body, scope)
+        _ItemCheck(spec).visit(body, scope)
 
 
 def _check_path(spec: Spec, path: list, scope: set[str]) -> None:
     collect = Collector()
+    check = _ItemCheck(spec)
     for item in path:
         with collect:
-            _check_item(spec, item, scope)
+            check.visit(item, scope)
     collect.raise_any()
 
 
-def _check_item(spec: Spec, item, scope: set[str]) -> None:
-    if isinstance(item, Call):
-        _check_call(spec, item, scope)
-    elif isinstance(item, Merge):
+class _ItemCheck(Visitor):
+    """The names one item uses, and the items inside it (not into the blocks it calls)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+
+    def visit_Call(self, item: Call, scope: set[str]) -> None:
+        _check_call(self.spec, item, scope)
+
+    def visit_Split(self, item: Split, scope: set[str]) -> None:
         for branch in item.branches:
-            _check_path(spec, branch.path, scope)
+            _check_path(self.spec, branch.path, scope)
+
+    def visit_Merge(self, item: Merge, scope: set[str]) -> None:
+        self.visit_Split(item, scope)
         for option in ("scale", "activation"):
             _check_names(getattr(item, option), item.option_locs.get(option, item.loc), scope)
         _check_names(item.name, item.loc, scope)
-    elif isinstance(item, Repeat):
+
+    def visit_Repeat(self, item: Repeat, scope: set[str]) -> None:
         _check_names(item.count, item.loc, scope)
-        _check_path(spec, item.body, scope | {item.index})
-    elif isinstance(item, Side):
-        _check_path(spec, item.body, scope)
+        _check_path(self.spec, item.body, scope | {item.index})
+
+    def visit_Side(self, item: Side, scope: set[str]) -> None:
+        _check_path(self.spec, item.body, scope)
 
 
 def _check_names(value, loc, scope: set[str]) -> None:
@@ -89,7 +101,7 @@ def _check_call(spec: Spec, call: Call, scope: set[str]) -> None:
         return
     found = resolve(call.target)
     if found is None:
-        candidates = [*spec.blocks, *_op_names()]
+        candidates = [*spec.blocks, *spec_op_names()]
         raise SpecError(
             f"unknown op or block '{call.target}'",
             call.loc,
@@ -139,12 +151,6 @@ def _check_block_args(call: Call, block: BlockDef) -> None:
                 call.loc,
                 hint=f"add {arg.name}: ... (it is required, line {arg.loc.line})",
             )
-
-
-def _op_names() -> list[str]:
-    from archgen.ops import spec_op_names
-
-    return spec_op_names()
 
 
 def calls_in(body) -> list[Call]:
