@@ -35,6 +35,8 @@ from archgen.ir import (
     Number,
     Param,
     Program,
+    Region,
+    RepeatRegion,
     RepeatUse,
     SideUse,
 )
@@ -274,15 +276,15 @@ class Expander:
         self.program = program
         self.max_layers = max_layers
         self.graph = Graph()
-        # name of a model item -> (its output layer, the item, made by a repeat?)
-        self.taps: dict[str, tuple[str, object, bool]] = {}
+        # name of a model item -> (its output layer, the item, the repeat that made it)
+        self.taps: dict[str, tuple[str, object, tuple | None]] = {}
         self.site: Loc = spec.loc
         self.static_attrs: dict[int, dict] = {}  # layer use without $names -> its attributes
 
     def run(self) -> Graph:
         spec = self.spec
         x = self.add("input", "input", {"shape": spec.input}, [], (), spec.input_loc)
-        x = self.items(self.program.model, x, dict(spec.params), (), False)
+        x = self.items(self.program.model, x, dict(spec.params), (), None)
         outputs = [self.output(name, loc) for name, loc in spec.outputs]
         self.graph.outputs = [node for node, _ in outputs] or [x]
         self.graph.output_items = [
@@ -299,8 +301,8 @@ class Expander:
                 hint=did_you_mean(name, self.taps)
                 or "outputs name items of the model (or of its side paths)",
             )
-        node, item, in_repeat = self.taps[name]
-        if in_repeat:
+        node, item, repeat = self.taps[name]
+        if repeat is not None:
             raise SpecError(
                 f"the output '{name}' is made inside a repeat",
                 loc,
@@ -311,39 +313,48 @@ class Expander:
 
     # --- paths -----------------------------------------------------------------------
 
-    def items(self, items, x, env, scope, in_repeat: bool) -> str | list[str]:
+    def items(self, items, x, env, scope, repeat: tuple | None) -> str | list[str]:
+        """Run a path; `repeat` is the (RepeatRegion, iteration) running it, if any."""
         for item in items:
             if not scope:
                 self.site = item.loc
             if isinstance(item, RepeatUse):
-                for i in range(_repeat_count(item, env)):
-                    x = self.items(item.body, x, {**env, item.index: i}, scope, True)
+                region = RepeatRegion(scope, item.index, _repeat_count(item, env), item.loc)
+                self.graph.repeats.append(region)
+                for i in range(region.count):
+                    x = self.items(item.body, x, {**env, item.index: i}, scope, (region, i))
             elif isinstance(item, SideUse):
-                self.items(item.body, x, env, scope, in_repeat)
+                self.items(item.body, x, env, scope, repeat)
             elif isinstance(item, MergeUse) and item.is_split:  # ends a concat branch
                 return self.branches(item, x, env, scope)
             else:
-                local = self.local_name(item, env, scope)
-                item_scope = (*scope, local)
-                if len(item_scope) > spec_checks.MAX_NESTING:  # read here: raisable
-                    raise SpecError(
-                        f"blocks and branches nest more than {spec_checks.MAX_NESTING} levels deep",
-                        item.loc,
-                        hint="flatten the structure",
-                        scope=" > ".join([*scope[:3], "...", *scope[-2:]]),
-                    )
-                if isinstance(item, MergeUse):
-                    self.graph.scope_kinds[item_scope] = item.spelling
-                    x = self.merge(item, x, env, item_scope)
-                elif isinstance(item, BlockUse):
-                    self.graph.scope_kinds[item_scope] = item.block
-                    x = self.block(item, x, env, item_scope)
-                else:
-                    self.graph.scope_kinds[item_scope] = item.spelling
-                    x = self.layer(item, x, env, item_scope)
-                if not scope:  # the model's own items are taps, for `outputs:`
-                    self.taps[local] = (x, item, in_repeat)
-                    self.graph.item_outputs.setdefault(id(item), []).append((local, x))
+                x = self.item(item, x, env, scope, repeat)
+        return x
+
+    def item(self, item, x: str, env: dict, scope: tuple, repeat: tuple | None) -> str:
+        local = self.local_name(item, env, scope)
+        item_scope = (*scope, local)
+        if len(item_scope) > spec_checks.MAX_NESTING:  # read here: raisable
+            raise SpecError(
+                f"blocks and branches nest more than {spec_checks.MAX_NESTING} levels deep",
+                item.loc,
+                hint="flatten the structure",
+                scope=" > ".join([*scope[:3], "...", *scope[-2:]]),
+            )
+        region = Region("", item.loc, repeat=repeat)
+        self.graph.regions[item_scope] = region
+        if isinstance(item, MergeUse):
+            region.kind = item.spelling
+            x = self.merge(item, x, env, item_scope)
+        elif isinstance(item, BlockUse):
+            region.kind = item.block
+            x = self.block(item, x, env, item_scope, region)
+        else:
+            region.kind = item.spelling
+            x = self.layer(item, x, env, item_scope)
+        if not scope:  # the model's own items are taps, for `outputs:`
+            self.taps[local] = (x, item, repeat)
+            self.graph.item_outputs.setdefault(id(item), []).append((local, x))
         return x
 
     def local_name(self, item, env: dict, scope: tuple) -> str:
@@ -396,22 +407,23 @@ class Expander:
                 return f"${name} is {env[name]!r}, set at {param_loc}"
         return None
 
-    def block(self, use: BlockUse, x: str, env: dict, scope: tuple) -> str:
+    def block(self, use: BlockUse, x: str, env: dict, scope: tuple, region: Region) -> str:
         function = self.program.blocks[use.block]
         inner = dict(self.spec.params)
         for arg in function.args:
             given = arg.name in use.args
             inner[arg.name] = evaluate(use.args[arg.name], env) if given else arg.default
+            region.args[arg.name] = inner[arg.name]
         if isinstance(function.body, MergeUse):
             return self.merge(function.body, x, inner, scope)
-        return self.items(function.body, x, inner, scope, False)
+        return self.items(function.body, x, inner, scope, None)
 
     def branches(self, merge: MergeUse, x: str, env: dict, scope: tuple) -> list[str]:
         """The end of every branch, in order; a branch ending in a split gives several."""
         ends = []
         for branch in merge.branches:
-            self.graph.scope_kinds[(*scope, branch.name)] = "branch"
-            end = self.items(branch.path, x, env, (*scope, branch.name), False)
+            self.graph.regions[(*scope, branch.name)] = Region("branch", branch.loc)
+            end = self.items(branch.path, x, env, (*scope, branch.name), None)
             ends.extend(end if isinstance(end, list) else [end])
         return ends
 

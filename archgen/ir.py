@@ -57,6 +57,28 @@ class Node:
         return SpecError(message, self.loc, hint=hint, scope=where)
 
 
+@dataclass(eq=False)
+class RepeatRegion:
+    """One run of a `repeat`: where it stands, its index and how many times it ran."""
+
+    scope: tuple  # the path it stands in
+    index: str
+    count: int
+    loc: Loc
+
+
+@dataclass(eq=False)
+class Region:
+    """A scope of the graph as the spec made it: a block instance (with the arguments it
+    was called with), a merge, a branch, or one layer used directly in a path."""
+
+    kind: str  # the block's name, concat, add, branch, or the op as the spec calls it
+    loc: Loc
+    args: dict = field(default_factory=dict)  # a block instance's bound arguments
+    # the repeat that made it and in which iteration (items directly in a repeat's body)
+    repeat: tuple[RepeatRegion, int] | None = None
+
+
 class Graph:
     """The layers of one model, in order, with their dataflow edges.
 
@@ -68,13 +90,19 @@ class Graph:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.outputs: list[str] = []
-        # what each scope is: a block name, "concat", "add" or "branch"
-        self.scope_kinds: dict[tuple, str] = {}
+        # the scope tree: what made each scope (a block instance, a merge, a branch...)
+        self.regions: dict[tuple, Region] = {}
+        self.repeats: list[RepeatRegion] = []
         # id of a model item of the program -> (its name, its output layer), once per
         # repeat iteration; the source generator's shape comments come from here
         self.item_outputs: dict[int, list[tuple[str, str]]] = {}
         self.program: Program | None = None  # what the graph was run from
         self.output_items: list = []  # (name, program item) for each of `outputs:`, in order
+
+    @property
+    def scope_kinds(self) -> dict[tuple, str]:
+        """What each scope is: a block name, "concat", "add", "branch" or an op."""
+        return {scope: region.kind for scope, region in self.regions.items()}
 
     def add(self, node: Node) -> str:
         if node.name in self.nodes:
