@@ -48,9 +48,15 @@ def test_plain_values_pass_through():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("${__import__('os')}", "is not allowed"),
+        ("${__import__('os')}", "'__import__' is not a function"),
         ("${a.b}", "is not allowed"),
-        ("${1 / 2}", "is not allowed"),
+        ("${a[0].real}", "is not allowed"),
+        ("${(1).bit_length()}", "is not allowed"),
+        ("${open('x')}", "'open' is not a function"),
+        ("${1 < 2 < 3}", "comparisons do not chain"),
+        ("${1 if 2}", "missing 'else'"),
+        ("${[1, 2}", "missing ','"),
+        ("${1٢}", "is not allowed"),  # Arabic-Indic digit two: digits are ASCII only
         ("${2 ** 8}", "bad expression"),
         ("${(1 + 2}", "missing ')'"),
         ("${1 +}", "ends too early"),
@@ -66,10 +72,62 @@ def test_rejected_syntax_points_at_the_value(text, message):
     assert info.value.loc == HERE
 
 
-def test_division_hint_suggests_floor_division():
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("${7 / 2}", 3.5),  # true division, as in Python
+        ("${int(64 * 0.75)}", 48),
+        ("${max(8, int(filters * 0.25 + 0.5))}", 16),
+        ("${ceil(3 * 1.1)}", 4),  # EfficientNet's round_repeats: ceil(depth * repeats)
+        ("${floor(-0.5)}", -1),
+        ("${round(2.5)}", 2),  # Python's rounding, half to even
+        ("${abs(-3) + min(4, 2, 9)}", 5),
+        ("${stride == 1}", True),
+        ("${not stride == 1}", False),
+        ("${stride != 2 and filters > 32 or false}", True),
+        ("${'same' if stride == 1 else 'valid'}", "same"),
+        ("${1 if false else 2 if true else 3}", 2),  # right-associative, as in Python
+        ("${stages[1][0] * 2}", 48),
+        ("${stages[-1][1]}", 3),
+        ("${len(stages)}", 2),
+        ("${[filters, filters * 2][1]}", 128),
+        ("${-stages[0][1]}", -2),
+    ],
+)
+def test_functions_comparisons_conditions_and_lists(text, expected):
+    env = {"filters": 64, "stride": 1, "stages": [[16, 2], [24, 3]]}
+    value = evaluate(parse_value(text, HERE), env)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("${stages[2]}", "index 2 is out of range"),
+        ("${stages['a']}", "a list index must be a whole number"),
+        ("${filters[0]}", "which is not a list"),
+        ("${filters if 1 else 2}", "needs true or false"),
+        ("${filters and true}", "needs true or false"),
+        ("${'a' < 1}", "compares"),
+        ("${len(filters)}", "len takes one list"),
+        ("${min()}", "min takes one or more numbers"),
+        ("${ceil(1, 2)}", "ceil takes 1 arguments"),
+        ("${10 ** 10}", "bad expression"),
+        ("${1000000 * 1000000 * 1000000 * 1000000}", "beyond the limit"),
+        ("${int(1000000.0 * 1000000 * 1000000 * 1000000)}", "beyond the limit"),
+    ],
+)
+def test_bad_values_are_located(text, message):
+    env = {"filters": 64, "stages": [[16, 2], [24, 3]]}
     with pytest.raises(SpecError) as info:
-        parse_value("${8 / 2}", HERE)
-    assert info.value.hint == "use // for whole-number division"
+        evaluate(parse_value(text, HERE), env)
+    assert message in info.value.message
+    assert info.value.loc == HERE
+
+
+def test_short_circuit_skips_the_other_side():
+    # the right side would fail (index out of range) but is never evaluated
+    assert evaluate(parse_value("${len(xs) == 0 or xs[0] > 1}", HERE), {"xs": []}) is True
 
 
 def test_undefined_name_suggests_the_closest():

@@ -230,3 +230,54 @@ def test_an_output_made_inside_a_repeat_is_refused_by_check(tmp_path):
         archgen.load(spec)
     assert "made inside a repeat" in str(error.value)
     assert error.value.loc.line == 8
+
+
+EXPRESSIONS = """archgen: 1
+name: scaled
+input: [32, 32, 3]
+params: {width: 0.75, stages: [[16, 1, 2], [24, 2, 3]], depth: 1.2, classes: 10}
+blocks:
+  unit:
+    args: {filters: required, strides: 1}
+    seq:
+      - conv2d:
+          filters: "${max(8, int(filters * width + 4) // 8 * 8)}"
+          kernel: "${3 if strides == 1 else 5}"
+          strides: $strides
+          padding: "${'same' if strides == 1 or not width < 1 else 'valid'}"
+      - relu
+model:
+  - unit: {filters: "${stages[0][0]}", strides: "${stages[0][1]}"}
+  - repeat: "${ceil(depth * stages[-1][2])}"
+    seq: [unit: {filters: "${stages[len(stages) - 1][0]}", strides: "${stages[1][1] if i == 0 else 1}"}]
+  - unit: {filters: "${abs(-round(stages[1][0] / 2.5))}"}
+  - global_avg_pool
+  - dense: {units: "${floor(classes / 1)}", name: "head${min(1, 2)}"}
+"""
+
+
+def test_expressions_compile_to_the_same_model(tmp_path):
+    spec = tmp_path / "scaled.yaml"
+    spec.write_text(EXPRESSIONS)
+    arch = archgen.load(spec)
+    source = arch.python_source()
+    assert "import math\n\nimport keras" in source
+    assert "for i in range(math.ceil(depth * stages[-1][2])):" in source
+    assert "3 if strides == 1 else 5" in source
+    assert "max(8, int(filters * width + 4) // 8 * 8)" in source
+    # Keras' own arithmetic, by hand: ceil(1.2 * 3) = 4 repeats; 24 * 0.75 + 4 = 22 -> 16
+    assert arch.graph["unit_2.conv2d"].attrs["filters"] == 16
+    assert arch.graph["unit_2.conv2d"].attrs["padding"] == "valid"
+    assert [n.name for n in arch.graph if n.op == "conv2d"][-1] == "unit_6.conv2d"
+    module = import_source(source, tmp_path, "scaled_generated")
+    for overrides in ({}, {"width": 1.0, "depth": 2.0}):
+        expected = archgen.load(spec, overrides=overrides)
+        generated = module.build_model(**overrides)
+        runtime = expected.keras_model()
+        assert [layer.name for layer in generated.layers] == [
+            layer.name for layer in runtime.layers
+        ]
+        assert [layer.get_config() for layer in generated.layers[1:]] == [
+            layer.get_config() for layer in runtime.layers[1:]
+        ]
+        assert generated.count_params() == expected.totals.params

@@ -46,6 +46,8 @@ from archgen.ops.base import format_shape
 from archgen.report import short_flops
 
 CUSTOM_LAYERS = Path(__file__).parent / "custom_layers.py"
+MATH_FUNCTIONS = ("ceil", "floor")  # the expression language's functions that live in math
+ATOM = 10  # names, literals, calls, lists and indexing bind tightest
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -145,7 +147,8 @@ class Generator:
         self.custom = sorted(
             {REGISTRY[n.op].keras_class for n in self.graph if REGISTRY[n.op].custom_layer}
         )
-        self.module = Namespace({"keras", "layers", "build_model", *self.custom})
+        self.module = Namespace({"keras", "layers", "math", "build_model", *self.custom})
+        self.imports_math = False  # set when an expression uses ceil or floor
         self.output_ids = {id(item) for _, item in self.graph.output_items}
         self.signatures = {name: self._signature(f) for name, f in self.program.blocks.items()}
 
@@ -160,23 +163,39 @@ class Generator:
 
     # --- expressions ------------------------------------------------------------------------
 
-    def expr(self, tree, fn: Function) -> str:
-        if isinstance(tree, E.Num):
-            return repr(tree.value)
-        if isinstance(tree, E.Name):
-            return fn.env[tree.id]
-        if isinstance(tree, E.Neg):
-            return f"-{self._operand(tree.operand, fn, 3)}"
-        level = E.PRECEDENCE[tree.op]
-        left = self._operand(tree.left, fn, level)
-        right = self._operand(tree.right, fn, level + 1)
-        return f"{left} {tree.op} {right}"
+    def expr(self, tree, fn: Function, level: float = 0) -> str:
+        """Python text of an expression tree; parenthesized when it binds looser than
+        `level` (Python's own precedence: the expression language follows it)."""
+        text, own = self._expr(tree, fn)
+        return f"({text})" if own < level else text
 
-    def _operand(self, tree, fn: Function, level: int) -> str:
-        text = self.expr(tree, fn)
-        if isinstance(tree, E.BinOp) and E.PRECEDENCE[tree.op] < level:
-            return f"({text})"
-        return text
+    def _expr(self, tree, fn: Function) -> tuple[str, float]:
+        """The text of `tree` and the precedence of its outermost operator."""
+        if isinstance(tree, (E.Num, E.Str)):
+            return repr(tree.value), ATOM
+        if isinstance(tree, E.Name):
+            return fn.env[tree.id], ATOM
+        if isinstance(tree, E.Neg):
+            return f"-{self.expr(tree.operand, fn, E.UNARY_LEVEL)}", E.UNARY_LEVEL
+        if isinstance(tree, E.Not):
+            return f"not {self.expr(tree.operand, fn, E.NOT_LEVEL)}", E.NOT_LEVEL
+        if isinstance(tree, E.IfElse):
+            then = self.expr(tree.then, fn, 1)
+            test = self.expr(tree.test, fn, 1)
+            return f"{then} if {test} else {self.expr(tree.otherwise, fn)}", 0
+        if isinstance(tree, E.Call):
+            function = f"math.{tree.function}" if tree.function in MATH_FUNCTIONS else tree.function
+            self.imports_math |= tree.function in MATH_FUNCTIONS
+            return f"{function}({', '.join(self.expr(a, fn) for a in tree.args)})", ATOM
+        if isinstance(tree, E.ListOf):
+            return f"[{', '.join(self.expr(item, fn) for item in tree.items)}]", ATOM
+        if isinstance(tree, E.Index):
+            return f"{self.expr(tree.value, fn, ATOM)}[{self.expr(tree.index, fn)}]", ATOM
+        level = E.PRECEDENCE[tree.op]
+        # comparisons do not chain: an operand that is a comparison keeps its parentheses
+        left = self.expr(tree.left, fn, level + 1 if level == E.COMPARISON_LEVEL else level)
+        right = self.expr(tree.right, fn, level + 1)
+        return f"{left} {tree.op} {right}", level
 
     def value(self, value, fn: Function) -> str:
         if isinstance(value, E.Expr):
@@ -426,14 +445,17 @@ class Generator:
         return "\n".join(lines)
 
     def generate(self) -> str:
+        blocks = [self.block_function(f) for f in self.program.blocks.values()]
+        model = self.model_function()  # printing the functions tells whether math is used
         source = (
             templates()
             .get_template("module.py.j2")
             .render(
                 docstring=self.module_docstring(),
+                imports_math=self.imports_math,
                 custom_layers=[custom_layer_source(name) for name in self.custom],
-                blocks=[self.block_function(f) for f in self.program.blocks.values()],
-                model=self.model_function(),
+                blocks=blocks,
+                model=model,
                 alias=self.module.add(self.program.name),
                 spec_name=self.program.name,
             )
