@@ -104,10 +104,11 @@ class _Lowering(Visitor):
         body = self.items(item.body, numbered, counter, indices | {item.index})
         for kind, poly in per_iteration.items():
             counter[kind] = _poly_add(start.get(kind, {}), poly, item.count)
-        return RepeatUse(item.count, item.index, body, item.loc)
+        return RepeatUse(item.count, item.index, body, item.loc, _condition(item))
 
     def visit_Side(self, item: Side, numbered, counter, indices) -> SideUse:
-        return SideUse(self.items(item.body, numbered, counter, indices), item.loc)
+        body = self.items(item.body, numbered, counter, indices)
+        return SideUse(body, item.loc, _condition(item))
 
     def visit_Split(self, item: Split, numbered, counter, indices) -> MergeUse:
         return MergeUse(None, "split", {}, self.branches(item, indices), None, item.loc)
@@ -117,11 +118,13 @@ class _Lowering(Visitor):
 
     def visit_Call(self, item: Call, numbered, counter, indices) -> LayerUse | BlockUse:
         name = self.name(item, numbered, counter)
+        condition = _condition(item)
         if item.target in self.spec.blocks:
-            return BlockUse(item.target, item.args, name, item.loc)
+            return BlockUse(item.target, item.args, name, item.loc, condition)
         op, preset = resolve(item.target)
         locs = {key: item.loc for key in preset} | item.arg_locs
-        return LayerUse(op.name, {**preset, **item.args}, locs, name, item.loc, item.target)
+        values = {**preset, **item.args}
+        return LayerUse(op.name, values, locs, name, item.loc, item.target, condition)
 
     def merge(self, merge: Merge, name, indices) -> MergeUse:
         op, values = merge.op, {}
@@ -129,11 +132,22 @@ class _Lowering(Visitor):
             op, values = "scaled_add", {"scale": merge.scale}
         branches = self.branches(merge, indices)
         return MergeUse(
-            op, merge.op, values, branches, name, merge.loc, merge.activation, merge.option_locs
+            op,
+            merge.op,
+            values,
+            branches,
+            name,
+            merge.loc,
+            merge.activation,
+            merge.option_locs,
+            _condition(merge),
         )
 
     def branches(self, merge: Merge | Split, indices) -> list[BranchDef]:
-        return [BranchDef(b.name, self.path(b.path, indices), b.loc) for b in merge.branches]
+        return [
+            BranchDef(b.name, self.path(b.path, indices), b.loc, _condition(b))
+            for b in merge.branches
+        ]
 
     @staticmethod
     def name(item, numbered: set, counter: dict):
@@ -177,8 +191,9 @@ class _Lowering(Visitor):
         else:
             body = self.path(block.body, frozenset())
         args = [Param(a.name, a.default, a.loc) for a in block.args.values()]
+        needed = sorted(self.globals_of(block.name, set()))
         return BlockFunction(
-            block.name, args, sorted(self.globals_of(block.name, set())), body, block.doc, block.loc
+            block.name, args, needed, body, block.doc, block.loc, _condition(block)
         )
 
     def globals_of(self, name: str, seen: set) -> set[str]:
@@ -188,7 +203,8 @@ class _Lowering(Visitor):
         seen.add(name)
         block = self.spec.blocks[name]
         local = set(block.args)
-        found = {n for n in _free_names(block.body) if n not in local and n in self.spec.params}
+        used = _free_names(block.body) | free_names(block.condition)
+        found = {n for n in used if n not in local and n in self.spec.params}
         for call in spec_checks.calls_in(block.body):
             if call.target not in self.spec.blocks:
                 continue
@@ -219,6 +235,11 @@ class _Lowering(Visitor):
             if call.target in self.spec.blocks:
                 visit(call.target)
         return order
+
+
+def _condition(node):
+    """An item's `if:`, None when there is none or it is the constant true."""
+    return None if node.condition is True else node.condition
 
 
 def _poly_add(a: dict, b: dict, factor=None) -> dict:
@@ -276,8 +297,9 @@ class Expander:
         self.program = program
         self.max_layers = max_layers
         self.graph = Graph()
-        # name of a model item -> (its output layer, the item, the repeat that made it)
-        self.taps: dict[str, tuple[str, object, tuple | None]] = {}
+        # name of a model item -> (its output layer, the item, why it may not run once:
+        # "inside a repeat", "under a condition", or None)
+        self.taps: dict[str, tuple[str, object, str | None]] = {}
         self.site: Loc = spec.loc
         self.static_attrs: dict[int, dict] = {}  # layer use without $names -> its attributes
 
@@ -301,37 +323,56 @@ class Expander:
                 hint=did_you_mean(name, self.taps)
                 or "outputs name items of the model (or of its side paths)",
             )
-        node, item, repeat = self.taps[name]
-        if repeat is not None:
+        node, item, unsure = self.taps[name]
+        if unsure is not None:
             raise SpecError(
-                f"the output '{name}' is made inside a repeat",
+                f"the output '{name}' is made {unsure}",
                 loc,
-                hint="an output names an item that runs once: put a named side path "
-                "after the repeat, or name the repeat's last item apart",
+                hint="an output names an item that runs exactly once: take it from a "
+                "named item after the repeat or the condition",
             )
         return node, item
 
     # --- paths -----------------------------------------------------------------------
 
-    def items(self, items, x, env, scope, repeat: tuple | None) -> str | list[str]:
-        """Run a path; `repeat` is the (RepeatRegion, iteration) running it, if any."""
+    def items(self, items, x, env, scope, repeat: tuple | None, guarded: bool = False):
+        """Run a path; `repeat` is the (RepeatRegion, iteration) running it, if any;
+        `guarded`: it runs under a condition."""
         for item in items:
             if not scope:
                 self.site = item.loc
+            if not self.holds(item.condition, env):
+                continue
+            guarded_here = guarded or item.condition is not None
             if isinstance(item, RepeatUse):
                 region = RepeatRegion(scope, item.index, _repeat_count(item, env), item.loc)
                 self.graph.repeats.append(region)
                 for i in range(region.count):
-                    x = self.items(item.body, x, {**env, item.index: i}, scope, (region, i))
+                    inner = {**env, item.index: i}
+                    x = self.items(item.body, x, inner, scope, (region, i), guarded_here)
             elif isinstance(item, SideUse):
-                self.items(item.body, x, env, scope, repeat)
+                self.items(item.body, x, env, scope, repeat, guarded_here)
             elif isinstance(item, MergeUse) and item.is_split:  # ends a concat branch
                 return self.branches(item, x, env, scope)
             else:
-                x = self.item(item, x, env, scope, repeat)
+                x = self.item(item, x, env, scope, repeat, guarded_here)
         return x
 
-    def item(self, item, x: str, env: dict, scope: tuple, repeat: tuple | None) -> str:
+    def holds(self, condition, env: dict) -> bool:
+        """Whether an `if:` holds; the error names the expression and its value."""
+        if condition is None:
+            return True
+        value = evaluate(condition, env)
+        if not isinstance(value, bool):
+            text = getattr(condition, "text", repr(condition))
+            raise SpecError(
+                f"the condition '{text}' is {value!r}, not true or false",
+                getattr(condition, "loc", self.site),
+                hint='compare it, for example: if: "${strides == 2}"',
+            )
+        return value
+
+    def item(self, item, x: str, env: dict, scope: tuple, repeat, guarded: bool) -> str:
         local = self.local_name(item, env, scope)
         item_scope = (*scope, local)
         if len(item_scope) > spec_checks.MAX_NESTING:  # read here: raisable
@@ -353,7 +394,8 @@ class Expander:
             region.kind = item.spelling
             x = self.layer(item, x, env, item_scope)
         if not scope:  # the model's own items are taps, for `outputs:`
-            self.taps[local] = (x, item, repeat)
+            unsure = "inside a repeat" if repeat else "under a condition" if guarded else None
+            self.taps[local] = (x, item, unsure)
             self.graph.item_outputs.setdefault(id(item), []).append((local, x))
         return x
 
@@ -414,6 +456,8 @@ class Expander:
             given = arg.name in use.args
             inner[arg.name] = evaluate(use.args[arg.name], env) if given else arg.default
             region.args[arg.name] = inner[arg.name]
+        if not self.holds(function.condition, inner):
+            return x  # the block is the identity here
         if isinstance(function.body, MergeUse):
             return self.merge(function.body, x, inner, scope)
         return self.items(function.body, x, inner, scope, None)
@@ -422,6 +466,8 @@ class Expander:
         """The end of every branch, in order; a branch ending in a split gives several."""
         ends = []
         for branch in merge.branches:
+            if not self.holds(branch.condition, env):
+                continue
             self.graph.regions[(*scope, branch.name)] = Region("branch", branch.loc)
             end = self.items(branch.path, x, env, (*scope, branch.name), None)
             ends.extend(end if isinstance(end, list) else [end])
@@ -429,6 +475,13 @@ class Expander:
 
     def merge(self, merge: MergeUse, x: str, env: dict, scope: tuple) -> str:
         ends = self.branches(merge, x, env, scope)
+        if len(ends) < 2:
+            raise SpecError(
+                f"{merge.spelling} needs at least two inputs; its conditions leave {len(ends)}",
+                merge.loc,
+                hint="make a path optional with an item's `if:` instead of the branch's",
+                scope=" > ".join(scope),
+            )
         op = REGISTRY[merge.op]
         attrs = {attr.name: _option(merge, attr.name, attr.type, env) for attr in op.attrs}
         out = self.add(scope_name(scope), op.name, attrs, ends, scope, merge.loc)

@@ -188,6 +188,7 @@ class LayerUse:
     name: object  # str, Template or AutoName
     loc: Loc
     spelling: str  # how the spec calls it (`relu` for activation), for messages
+    condition: object = None  # `if:`: an expression; the item exists only when it holds
 
 
 @dataclass(eq=False)
@@ -196,6 +197,7 @@ class BlockUse:
     args: dict  # argument -> value as written
     name: object
     loc: Loc
+    condition: object = None
 
 
 @dataclass(eq=False)
@@ -203,6 +205,7 @@ class BranchDef:
     name: str
     path: list  # lowered items; empty is the identity
     loc: Loc
+    condition: object = None  # the branch (and its input of the merge) exists only then
 
 
 @dataclass(eq=False)
@@ -219,6 +222,7 @@ class MergeUse:
     loc: Loc
     activation: object = None  # a function name, an expression (may be null), or None
     option_locs: dict = field(default_factory=dict)
+    condition: object = None
 
     @property
     def is_split(self) -> bool:
@@ -231,6 +235,7 @@ class RepeatUse:
     index: str
     body: list
     loc: Loc
+    condition: object = None
 
 
 @dataclass(eq=False)
@@ -239,6 +244,7 @@ class SideUse:
 
     body: list
     loc: Loc
+    condition: object = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +269,7 @@ class BlockFunction:
     body: object  # a list of items, or one MergeUse
     doc: str | None
     loc: Loc
+    condition: object = None  # every use is the identity when it does not hold
 
 
 @dataclass(eq=False)

@@ -36,7 +36,7 @@ def test_the_scope_tree_records_block_instances_repeats_and_branches():
 
 def test_the_program_holds_blocks_once_with_name_patterns():
     program = archgen.load(SPECS / "inception_resnet_v2.yaml").graph.program
-    assert list(program.blocks)[0] == "conv_bn"  # callees before callers
+    assert next(iter(program.blocks)) == "conv_bn"  # callees before callers
     repeats = [item for item in program.model if isinstance(item, RepeatUse)]
     assert [r.count for r in repeats] == [10, 20, 9]
     block35 = repeats[0].body[0]

@@ -281,3 +281,86 @@ def test_expressions_compile_to_the_same_model(tmp_path):
             layer.get_config() for layer in runtime.layers[1:]
         ]
         assert generated.count_params() == expected.totals.params
+
+
+CONDITIONS = """archgen: 1
+name: conditions
+input: [16, 16, 3]
+params: {wide: true, aux: false, pool: true, stages: [[8, 1], [16, 2], [16, 1]]}
+blocks:
+  residual:
+    doc: A residual block whose shortcut is projected only when the shape changes.
+    args: {filters: required, strides: 1, project: false}
+    add:
+      residual:
+        - conv2d: {filters: $filters, kernel: 3, strides: $strides, padding: same}
+        - relu
+        - conv2d: {filters: $filters, kernel: 3, padding: same}
+      shortcut:
+        - conv2d: {filters: $filters, kernel: 1, strides: $strides, name: projection}
+          if: $project
+    activation: relu
+  squeeze:
+    if: $pool
+    seq: [global_avg_pool]
+  towers:
+    args: {filters: required}
+    concat:
+      a: [conv2d: {filters: $filters, kernel: 1}]
+      b:
+        if: "${filters > 8 and wide}"
+        seq: [conv2d: {filters: "${filters // 2}", kernel: 3, padding: same}]
+      c: [max_pool: {size: 3, strides: 1, padding: same}]
+model:
+  - conv2d: {filters: 8, kernel: 3, padding: same, name: stem}
+  - repeat: "${len(stages)}"
+    seq:
+      - residual:
+          filters: "${stages[i][0]}"
+          strides: "${stages[i][1]}"
+          project: "${i == 0 or stages[i][0] != stages[i - 1][0]}"
+          name: "stage${i}"
+  - towers: {filters: 16, name: mixed}
+  - dropout: {rate: 0.5, if: "${not wide}"}
+  - side:
+      - global_avg_pool
+      - dense: {units: 3, name: aux_head}
+    if: $aux
+  - squeeze: {name: pooled}
+  - dense: {units: 5, name: predictions, if: $pool}
+"""
+
+
+def test_conditions_compile_to_the_same_model(tmp_path):
+    spec = tmp_path / "conditions.yaml"
+    spec.write_text(CONDITIONS)
+    source = archgen.load(spec).python_source()
+    assert "if project:" in source
+    assert "if not pool:\n        return x" in source
+    assert "if filters > 8 and wide:" in source
+    assert "inputs.append(b)" in source
+    module = import_source(source, tmp_path, "conditions_generated")
+    for overrides in ({}, {"wide": False, "pool": False}, {"stages": [[8, 1], [8, 1]]}):
+        arch = archgen.load(spec, overrides=overrides)
+        generated = module.build_model(**overrides)
+        runtime = arch.keras_model()
+        assert [layer.name for layer in generated.layers] == [
+            layer.name for layer in runtime.layers
+        ]
+        assert [layer.get_config() for layer in generated.layers[1:]] == [
+            layer.get_config() for layer in runtime.layers[1:]
+        ]
+        assert generated.count_params() == arch.totals.params
+    # by hand: stage0 projects (8 -> 8 but the first), stage1 projects (8 -> 16, stride 2),
+    # stage2 does not (16 -> 16); the tower's b exists (16 > 8 and wide); no dropout
+    arch = archgen.load(spec)
+    names = [n.name for n in arch.graph]
+    assert [n for n in names if n.endswith("projection")] == [
+        "stage0.shortcut.projection",
+        "stage1.shortcut.projection",
+    ]
+    assert arch.graph["mixed"].inputs == ["mixed.a.conv2d", "mixed.b.conv2d", "mixed.c.max_pool"]
+    assert not any(n.startswith("dropout") for n in names)
+    narrow = archgen.load(spec, overrides={"wide": False, "pool": False})
+    assert narrow.graph["mixed"].inputs == ["mixed.a.conv2d", "mixed.c.max_pool"]
+    assert [n.name for n in narrow.outputs] == ["dropout"]  # squeeze and the head are gone

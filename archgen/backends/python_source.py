@@ -25,6 +25,7 @@ import keyword
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,23 +247,47 @@ class Generator:
         for a path that ends in a split, the variables of the split's branches)."""
         current = source
         for item in items:
-            if isinstance(item, RepeatUse):
-                current = self._repeat(item, current, target, fn, prefix)
-            elif isinstance(item, SideUse):
-                self._side(item, current, fn, prefix)
-            elif isinstance(item, MergeUse) and item.is_split:  # one variable per branch
+            if item.condition is False:  # `if: false`: never there
+                continue
+            if isinstance(item, MergeUse) and item.is_split:  # one variable per branch
                 return self._branch_ends(item, current, fn, prefix)
-            else:
-                name = [*prefix, *self.local_name(item.name, fn)]
-                self._shape_comment(item, fn)
-                if isinstance(item, MergeUse):
-                    self.merge(item, current, target, fn, name)
-                else:
-                    fn.emit(f"{target} = {self.call(item, current, fn, name)}")
+            if item.condition is None:
+                current = self._item(item, current, target, fn, prefix)
+                continue
+            if current != target and not isinstance(item, SideUse):
+                fn.emit(f"{target} = {current}")  # what the path holds when it does not hold
                 current = target
-                if id(item) in self.output_ids:
-                    self._keep_output(item, current, fn)
+            with self._guard(item.condition, fn):
+                current = self._item(item, current, target, fn, prefix)
         return current
+
+    def _item(self, item, current: str, target: str, fn: Function, prefix: list) -> str:
+        if isinstance(item, RepeatUse):
+            return self._repeat(item, current, target, fn, prefix)
+        if isinstance(item, SideUse):
+            self._side(item, current, fn, prefix)
+            return current
+        name = [*prefix, *self.local_name(item.name, fn)]
+        self._shape_comment(item, fn)
+        if isinstance(item, MergeUse):
+            self.merge(item, current, target, fn, name)
+        else:
+            fn.emit(f"{target} = {self.call(item, current, fn, name)}")
+        if id(item) in self.output_ids:
+            self._keep_output(item, target, fn)
+        return target
+
+    def _guard(self, condition, fn: Function):
+        """`if condition:` around what is emitted inside."""
+        return self._guard_text(self.value(condition, fn), fn)
+
+    @staticmethod
+    @contextmanager
+    def _guard_text(test: str, fn: Function):
+        fn.emit(f"if {test}:")
+        fn.depth += 1
+        yield
+        fn.depth -= 1
 
     def _keep_output(self, item, current: str, fn: Function) -> None:
         """An output keeps the variable it was written to only when nothing writes that
@@ -345,9 +370,12 @@ class Generator:
     def merge(self, merge: MergeUse, source: str, target: str, fn: Function, name: list) -> None:
         """Emit the branches, each into a variable named like the branch, then the merge."""
         fn.live.append(Namespace(parent=fn.names))  # branch ends wait here for the merge
-        ends = self._branch_ends(merge, source, fn, name)
+        if any(branch.condition is not None for branch in merge.branches):
+            inputs = self._conditional_inputs(merge, source, fn, name)
+        else:
+            inputs = f"[{', '.join(self._branch_ends(merge, source, fn, name))}]"
         fn.live.pop()
-        fn.emit(f"{target} = {self.layer(merge.op, merge.values, fn, name)}([{', '.join(ends)}])")
+        fn.emit(f"{target} = {self.layer(merge.op, merge.values, fn, name)}({inputs})")
         if merge.activation is None:
             return
         function = self.value(merge.activation, fn)
@@ -355,31 +383,45 @@ class Generator:
             fn.emit(self._activation(function, [*name, f".{merge.activation}"], target))
             return
         # an argument may be None, meaning no activation, as keras.applications writes it
-        fn.emit(f"if {function} is not None:")
-        fn.depth += 1
-        fn.emit(self._activation(function, [*name, ".", Code(function)], target))
-        fn.depth -= 1
+        with self._guard_text(f"{function} is not None", fn):
+            fn.emit(self._activation(function, [*name, ".", Code(function)], target))
 
     def _branch_ends(self, merge: MergeUse, source: str, fn: Function, name: list) -> list[str]:
         """Emit each branch into a variable named like it; a split's variables join them."""
-        outer, live = fn.names, fn.live[-1]
         ends: list[str] = []
         for branch in merge.branches:
-            if not branch.path:
-                ends.append(source)  # an empty path is the identity
-                continue
-            if any(end != source for end in ends) and not fn.merges:
+            if branch.path and any(end != source for end in ends) and not fn.merges:
                 fn.lines.append("")  # a merge's branches read as paragraphs
-            variable = live.add(branch.name)
-            fn.names = Namespace(parent=live)
-            fn.merges += 1
-            # a split's branches live in the scope of the branch it ends
-            prefix = [*name, branch.name, "."] if merge.is_split else [*name, f".{branch.name}."]
-            end = self.path(branch.path, source, variable, fn, prefix)
-            fn.merges -= 1
-            fn.names = outer
-            ends.extend(end if isinstance(end, list) else [end])
+            ends.extend(self._branch(merge, branch, source, fn, name))
         return ends
+
+    def _conditional_inputs(self, merge: MergeUse, source: str, fn: Function, name: list) -> str:
+        """A merge with optional branches gathers its inputs in a list, in branch order."""
+        inputs = fn.live[-1].add("inputs")
+        fn.emit(f"{inputs} = []")
+        for branch in merge.branches:
+            if branch.condition is False:
+                continue
+            guard = self._guard(branch.condition, fn) if branch.condition is not None else None
+            with guard or nullcontext():
+                for end in self._branch(merge, branch, source, fn, name):
+                    fn.emit(f"{inputs}.append({end})")
+        return inputs
+
+    def _branch(self, merge: MergeUse, branch, source: str, fn: Function, name: list) -> list:
+        """Emit one branch into a variable named like it; its end (or a split's ends)."""
+        if not branch.path:
+            return [source]  # an empty path is the identity
+        outer, live = fn.names, fn.live[-1]
+        variable = live.add(branch.name)
+        fn.names = Namespace(parent=live)
+        fn.merges += 1
+        # a split's branches live in the scope of the branch it ends
+        prefix = [*name, branch.name, "."] if merge.is_split else [*name, f".{branch.name}."]
+        end = self.path(branch.path, source, variable, fn, prefix)
+        fn.merges -= 1
+        fn.names = outer
+        return end if isinstance(end, list) else [end]
 
     def _activation(self, function: str, name: list, target: str) -> str:
         return f"{target} = layers.Activation({function}, name={name_text(name)})({target})"
@@ -393,7 +435,15 @@ class Generator:
         names.taken.update(i for _, i in signature.globals)
         env = {a: i for a, i, _ in signature.args} | dict(signature.globals)
         fn = Function(names, env)
-        if isinstance(function.body, MergeUse):
+        if function.condition is False:  # `if: false`: always the identity
+            fn.emit("return x")
+        elif function.condition is not None:  # the identity when the condition does not hold
+            test = self.expr(function.condition.tree, fn, E.NOT_LEVEL)
+            with self._guard_text(f"not {test}", fn):
+                fn.emit("return x")
+        if function.condition is False:
+            pass
+        elif isinstance(function.body, MergeUse):
             self.merge(function.body, "x", "x", fn, [Code("name")])
             fn.emit("return x")
         else:

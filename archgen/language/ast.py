@@ -23,6 +23,7 @@ class Call:
     name: object  # str, Template, or None (named automatically)
     loc: Loc
     key_locs: dict = field(default_factory=dict)  # argument name -> Loc of the key
+    condition: object = None  # `if:` the item exists only when it holds
 
     @property
     def kind(self) -> str:
@@ -34,6 +35,7 @@ class Branch:
     name: str
     path: list  # of items; an empty path is the identity (for add)
     loc: Loc
+    condition: object = None  # `{if: ..., seq: [...]}`: the branch exists only when it holds
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Merge:
     scale: object = None  # add only: first + scale * second (Inception-ResNet)
     activation: object = None  # add only: activation after the sum
     option_locs: dict = field(default_factory=dict)
+    condition: object = None
 
     @property
     def kind(self) -> str:
@@ -74,6 +77,7 @@ class Repeat:
     index: str
     body: list
     loc: Loc
+    condition: object = None
 
 
 @dataclass
@@ -83,6 +87,7 @@ class Side:
 
     body: list
     loc: Loc
+    condition: object = None
 
 
 @dataclass
@@ -105,6 +110,7 @@ class BlockDef:
     body: object  # a path (list of items) or one Merge
     doc: str | None
     loc: Loc
+    condition: object = None  # `if:` every use is the identity when it does not hold
 
 
 @dataclass
@@ -156,9 +162,14 @@ def items_in(body) -> list:
 def item_values(item) -> list:
     """The values of one item that may hold $names (not those of the items inside it)."""
     if isinstance(item, Call):
-        return [item.name, *item.args.values()]
+        return [item.name, item.condition, *item.args.values()]
     if isinstance(item, Merge):
-        return [item.name, item.scale, item.activation]
+        branches = [b.condition for b in item.branches]
+        return [item.name, item.scale, item.activation, item.condition, *branches]
+    if isinstance(item, Split):
+        return [b.condition for b in item.branches]
     if isinstance(item, Repeat):
-        return [item.count]
+        return [item.count, item.condition]
+    if isinstance(item, Side):
+        return [item.condition]
     return []

@@ -11,7 +11,7 @@ import re
 
 from archgen.errors import Collector, Loc, SpecError, did_you_mean
 from archgen.language.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec, Split
-from archgen.language.expr import NAME_RE, parse_value
+from archgen.language.expr import NAME_RE, Expr, parse_value
 from archgen.language.yaml_loader import YMap, located
 from archgen.ops import REQUIRED
 
@@ -32,7 +32,8 @@ TOP_LEVEL_KEYS = (
 )
 CONSTRUCTS = ("concat", "add", "split", "repeat", "side")
 # Words with a meaning of their own in a path or a block: no block may take them as a name.
-RESERVED = {*CONSTRUCTS, "seq", "args", "doc", "name", "index", "scale", "activation"}
+RESERVED = {*CONSTRUCTS, "seq", "args", "doc", "name", "index", "scale", "activation", "if"}
+CONDITION_EXAMPLE = 'if: "${strides == 2}"'
 NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
 MAX_NAME_LENGTH = 64
 
@@ -148,6 +149,20 @@ def literal(value, what: str, loc: Loc):
     return value
 
 
+def parse_condition(value, loc: Loc):
+    """`if:` true, false, $name or ${expression}: evaluated where the item is used."""
+    if isinstance(value, bool):
+        return value
+    parsed = parse_value(value, loc) if isinstance(value, str) else value
+    if isinstance(parsed, Expr):
+        return parsed
+    raise SpecError(
+        f"a condition is true, false, $name or ${{...}}, not {_kind_of(value)}",
+        loc,
+        hint=f"for example: {CONDITION_EXAMPLE}",
+    )
+
+
 def parse_input(value, loc: Loc, example: str = "[224, 224, 3]") -> tuple[int, ...]:
     """[height, width, channels] for images, [size] for vectors."""
     expect(value, list, "input", loc, f"input: {example}")
@@ -206,19 +221,27 @@ def parse_item(value, loc: Loc):
     if constructs == ["repeat"]:
         return parse_repeat(value, loc)
     if constructs == ["side"]:
-        check_keys(value, ("side",), "a side path")
-        return Side(parse_path(value["side"], value.value_loc("side"), "side"), loc)
+        check_keys(value, ("side", "if"), "a side path")
+        body = parse_path(value["side"], value.value_loc("side"), "side")
+        return Side(body, loc, _condition_of(value))
     if constructs:
         return parse_merge(value, constructs[0], loc)
-    if len(value) != 1:
-        keys = list(value)
+    keys = [key for key in value if key != "if"]  # `if:` may stand beside the op or block
+    if len(keys) != 1:
         raise SpecError(
             f"a path item names one op or block; this one has {len(keys)} keys: {', '.join(keys)}",
-            value.key_loc(keys[1]),
+            value.key_loc(keys[1] if keys else "if"),
             hint="indent the arguments under the op, or start a new item with '-'",
         )
-    (target,) = value
-    return parse_call(target, value[target], value.key_loc(target), value.value_loc(target))
+    (target,) = keys
+    call = parse_call(target, value[target], value.key_loc(target), value.value_loc(target))
+    if "if" in value:
+        if call.condition is not None:
+            raise SpecError(
+                f"'{target}' has two conditions", value.key_loc("if"), hint="keep one 'if:'"
+            )
+        call.condition = _condition_of(value)
+    return call
 
 
 def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
@@ -234,18 +257,24 @@ def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
     values, locs, key_locs, name = {}, {}, {}, None
     for key, value in args.items():
         key_locs[key] = args.key_loc(key)
+        if key == "if":
+            continue
         identifier(key, "an argument", key_locs[key])
         if key == "name":
             name = layer_name(value, args.value_loc(key))
             continue
         values[key] = parse_arg_value(value, args.value_loc(key))
         locs[key] = args.value_loc(key)
-    return Call(target, values, locs, name, loc, key_locs)
+    return Call(target, values, locs, name, loc, key_locs, _condition_of(args))
+
+
+def _condition_of(mapping: YMap):
+    return parse_condition(mapping["if"], mapping.value_loc("if")) if "if" in mapping else None
 
 
 MERGE_KEYS = {
-    "concat": ("concat", "name"),
-    "add": ("add", "name", "scale", "activation"),
+    "concat": ("concat", "name", "if"),
+    "add": ("add", "name", "scale", "activation", "if"),
     "split": ("split",),  # no layer of its own: its branches feed the enclosing concat
 }
 
@@ -259,11 +288,7 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
     for name, path in branches_value.items():
         key_loc = branches_value.key_loc(name)
         identifier(name, "a branch name", key_loc)
-        path_loc = branches_value.value_loc(name)
-        concat_branch = op in ("concat", "split")
-        branches.append(
-            Branch(name, parse_path(path, path_loc, "a branch", concat_branch), key_loc)
-        )
+        branches.append(_parse_branch(name, path, key_loc, branches_value.value_loc(name), op))
     if len(branches) < 2:
         raise SpecError(
             f"'{op}' needs at least two branches, found {len(branches)}",
@@ -277,6 +302,7 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
         )
     if op == "split":
         return Split(branches, loc)
+    condition = _condition_of(value)
     name = layer_name(value["name"], value.value_loc("name")) if "name" in value else None
     options = {
         k: parse_arg_value(value[k], value.value_loc(k))
@@ -291,11 +317,28 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
         scale=options.get("scale"),
         activation=options.get("activation"),
         option_locs={k: value.value_loc(k) for k in options},
+        condition=condition,
     )
 
 
+def _parse_branch(name: str, value, key_loc: Loc, loc: Loc, op: str) -> Branch:
+    """A branch: a path, or `{if: ..., seq: [...]}` for one that exists only when it holds."""
+    concat_branch = op != "add"
+    if not isinstance(value, dict) or op == "split":  # a split's inputs are all or none
+        return Branch(name, parse_path(value, loc, "a branch", concat_branch), key_loc)
+    check_keys(value, ("if", "seq"), f"branch '{name}'")
+    if "if" not in value:
+        raise SpecError(
+            f"branch '{name}' is a mapping without 'if'",
+            loc,
+            hint=f"a branch is a path [...], or {{{CONDITION_EXAMPLE}, seq: [...]}}",
+        )
+    path = parse_path(value.get("seq"), value.value_loc("seq"), "a branch", concat_branch)
+    return Branch(name, path, key_loc, _condition_of(value))
+
+
 def parse_repeat(value: YMap, loc: Loc) -> Repeat:
-    check_keys(value, ("repeat", "seq", "index"), "'repeat'")
+    check_keys(value, ("repeat", "seq", "index", "if"), "'repeat'")
     if "seq" not in value:
         raise SpecError(
             "'repeat' needs a 'seq' to repeat",
@@ -304,7 +347,8 @@ def parse_repeat(value: YMap, loc: Loc) -> Repeat:
         )
     count = parse_arg_value(value["repeat"], value.value_loc("repeat"))
     index = identifier(value.get("index", "i"), "a repeat index", value.value_loc("index"))
-    return Repeat(count, index, parse_path(value["seq"], value.value_loc("seq"), "seq"), loc)
+    body = parse_path(value["seq"], value.value_loc("seq"), "seq")
+    return Repeat(count, index, body, loc, _condition_of(value))
 
 
 # --- blocks ---------------------------------------------------------------------------------
@@ -334,9 +378,9 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
     doc = value.get("doc")
     if doc is not None:
         expect(doc, str, "doc", value.value_loc("doc"), "doc: what the block does")
-    body_keys = [k for k in value if k not in ("args", "doc")]
+    body_keys = [k for k in value if k not in ("args", "doc", "if")]
     if "seq" in body_keys:
-        check_keys(value, ("args", "doc", "seq"), f"block '{name}' (a seq block)")
+        check_keys(value, ("args", "doc", "if", "seq"), f"block '{name}' (a seq block)")
         body = parse_path(value["seq"], value.value_loc("seq"), "seq")
     elif "concat" in body_keys or "add" in body_keys:
         rest = located({k: value[k] for k in body_keys}, value.loc)
@@ -355,7 +399,7 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
             loc,
             hint="give it a 'seq: [...]', a 'concat: {...}' or an 'add: {...}'",
         )
-    return BlockDef(name, args, body, doc, loc)
+    return BlockDef(name, args, body, doc, loc, _condition_of(value))
 
 
 # --- the whole document ---------------------------------------------------------------------

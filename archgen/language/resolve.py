@@ -29,7 +29,9 @@ def check_spec(spec: Spec) -> None:
                     block.loc,
                     hint="rename the block; ops cannot be redefined",
                 )
-            _check_body(spec, block.body, set(spec.params) | set(block.args))
+            scope = set(spec.params) | set(block.args)
+            _check_names(block.condition, block.loc, scope)
+            _check_body(spec, block.body, scope)
     with collect:
         _check_path(spec, spec.model, set(spec.params))
     with collect:
@@ -64,6 +66,7 @@ class _ItemCheck(Visitor):
 
     def visit_Split(self, item: Split, scope: set[str]) -> None:
         for branch in item.branches:
+            _check_names(branch.condition, branch.loc, scope)
             _check_path(self.spec, branch.path, scope)
 
     def visit_Merge(self, item: Merge, scope: set[str]) -> None:
@@ -71,12 +74,15 @@ class _ItemCheck(Visitor):
         for option in ("scale", "activation"):
             _check_names(getattr(item, option), item.option_locs.get(option, item.loc), scope)
         _check_names(item.name, item.loc, scope)
+        _check_names(item.condition, item.loc, scope)
 
     def visit_Repeat(self, item: Repeat, scope: set[str]) -> None:
         _check_names(item.count, item.loc, scope)
+        _check_names(item.condition, item.loc, scope)
         _check_path(self.spec, item.body, scope | {item.index})
 
     def visit_Side(self, item: Side, scope: set[str]) -> None:
+        _check_names(item.condition, item.loc, scope)
         _check_path(self.spec, item.body, scope)
 
 
@@ -93,6 +99,7 @@ def _check_names(value, loc, scope: set[str]) -> None:
 
 def _check_call(spec: Spec, call: Call, scope: set[str]) -> None:
     _check_names(call.name, call.loc, scope)
+    _check_names(call.condition, call.loc, scope)
     for key, value in call.args.items():
         _check_names(value, call.arg_locs[key], scope)
     block = spec.blocks.get(call.target)
