@@ -305,6 +305,7 @@ class Expander:
 
     def run(self) -> Graph:
         spec = self.spec
+        self.check_constraints()
         x = self.add("input", "input", {"shape": spec.input}, [], (), spec.input_loc)
         x = self.items(self.program.model, x, dict(spec.params), (), None)
         outputs = [self.output(name, loc) for name, loc in spec.outputs]
@@ -314,6 +315,25 @@ class Expander:
         ]
         self.graph.program = self.program
         return self.graph
+
+    def check_constraints(self) -> None:
+        """The spec's constraints on its params, before anything is built from them."""
+        for name, (condition, loc) in self.spec.constraints.items():
+            if self.holds(condition, self.spec.params):
+                continue
+            used = sorted(free_names(condition))
+            values = ", ".join(f"{p} = {self.spec.params[p]!r}" for p in used)
+            origins = [
+                f"{p} from {self.spec.param_locs[p].file}"
+                for p in used
+                if self.spec.param_locs[p].line == 0  # a --set value
+            ]
+            raise SpecError(
+                f"the parameters break the constraint '{name}': "
+                f"{getattr(condition, 'text', condition)} is false with {values or 'them'}",
+                loc,
+                hint="; ".join(origins) or f"change the parameters so that '{name}' holds",
+            )
 
     def output(self, name: str, loc: Loc) -> tuple[str, object]:
         if name not in self.taps:

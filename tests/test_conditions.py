@@ -85,3 +85,50 @@ def test_a_block_condition_makes_each_use_the_identity(tmp_path):
     )
     ops = [n.name for n in load(tmp_path, text).graph]
     assert ops == ["input", "maybe_1.relu", "maybe_1.sigmoid", "maybe_3.relu", "maybe_3.sigmoid"]
+
+
+WIDE_RESNET = """archgen: 1
+name: wrn
+input: [32, 32, 3]
+params: {depth: 28, width: 10}
+constraints:
+  depth_is_6n_plus_4: "${(depth - 4) % 6 == 0}"
+  positive_width: "${width > 0}"
+model:
+  - repeat: "${(depth - 4) // 6}"
+    seq: [conv2d: {filters: "${16 * width}", kernel: 3, padding: same}]
+  - global_avg_pool
+"""
+
+
+def test_constraints_refuse_bad_parameters_at_their_line(tmp_path):
+    spec = tmp_path / "wrn.yaml"
+    spec.write_text(WIDE_RESNET)
+    assert len(archgen.load(spec).graph) == 1 + 4 + 1
+    assert len(archgen.load(spec, overrides={"depth": 40}).graph) == 1 + 6 + 1
+    with pytest.raises(archgen.SpecError) as info:
+        archgen.load(spec, overrides={"depth": 27})
+    error = info.value
+    assert error.message == (
+        "the parameters break the constraint 'depth_is_6n_plus_4': "
+        "(depth - 4) % 6 == 0 is false with depth = 27"
+    )
+    assert (error.loc.file, error.loc.line, error.loc.col) == (str(spec), 6, 23)
+    assert error.hint == "depth from --set depth=27"
+
+
+def test_a_variant_adds_constraints_and_bad_ones_are_located(tmp_path):
+    (tmp_path / "wrn.yaml").write_text(WIDE_RESNET)
+    variant = tmp_path / "thin.yaml"
+    variant.write_text(
+        "archgen: 1\nextends: wrn.yaml\nname: thin\nparams: {width: 1}\n"
+        'constraints:\n  thin: "${width < 4}"\n  typo: "${widht > 0}"\n'
+    )
+    with pytest.raises(archgen.SpecError) as info:
+        archgen.load(variant)
+    assert "'$widht' is not defined here" in info.value.message
+    assert info.value.loc.line == 7
+    variant.write_text(variant.read_text().replace("widht", "width"))
+    assert archgen.load(variant).name == "thin"
+    with pytest.raises(archgen.SpecError, match="break the constraint 'thin'"):
+        archgen.load(variant, overrides={"width": 8})

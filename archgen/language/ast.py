@@ -129,6 +129,8 @@ class Spec:
     outputs: list[tuple[str, Loc]]  # empty: the end of the model
     loc: Loc
     extends: str | None = None  # the file this spec extends, if any
+    # what the params must satisfy: name (it says why) -> (condition, Loc)
+    constraints: dict = field(default_factory=dict)
 
 
 class Visitor:

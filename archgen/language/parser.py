@@ -29,6 +29,7 @@ TOP_LEVEL_KEYS = (
     "model",
     "prepend",
     "outputs",
+    "constraints",
 )
 CONSTRUCTS = ("concat", "add", "split", "repeat", "side")
 # Words with a meaning of their own in a path or a block: no block may take them as a name.
@@ -472,6 +473,7 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
         outputs=_parse_outputs(doc) if "outputs" in doc else (base.outputs if base else []),
         loc=doc.loc,
         extends=base.file if base else None,
+        constraints=_parse_constraints(doc, base),
     )
 
 
@@ -496,6 +498,21 @@ def _parse_params(doc: YMap, base: Spec | None):
             params[key] = literal(value, f"parameter '{key}'", mapping.value_loc(key))
             locs[key] = mapping.value_loc(key)
     return params, locs
+
+
+def _parse_constraints(doc: YMap, base: Spec | None) -> dict:
+    """`constraints: {depth_is_6n_plus_4: "${(depth - 4) % 6 == 0}"}`: each name says what
+    the params must satisfy; a variant adds to its base's (or replaces one by name)."""
+    constraints = dict(base.constraints) if base else {}
+    if "constraints" not in doc:
+        return constraints
+    example = 'constraints: {positive_width: "${width > 0}"}'
+    mapping = expect(doc["constraints"], dict, "constraints", doc.value_loc("constraints"), example)
+    for name, value in mapping.items():
+        identifier(name, "a constraint name", mapping.key_loc(name))
+        loc = mapping.value_loc(name)
+        constraints[name] = (parse_condition(value, loc), loc)
+    return constraints
 
 
 def _parse_outputs(doc: YMap) -> list[tuple[str, Loc]]:

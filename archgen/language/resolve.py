@@ -32,6 +32,9 @@ def check_spec(spec: Spec) -> None:
             scope = set(spec.params) | set(block.args)
             _check_names(block.condition, block.loc, scope)
             _check_body(spec, block.body, scope)
+    for condition, loc in spec.constraints.values():
+        with collect:
+            _check_names(condition, loc, set(spec.params))
     with collect:
         _check_path(spec, spec.model, set(spec.params))
     with collect:
