@@ -19,7 +19,7 @@ every other back end (which read the graph) see the same names and the same ops:
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import ChainMap, Counter
 
 from archgen.errors import Loc, SpecError, did_you_mean
 from archgen.ir import (
@@ -28,6 +28,7 @@ from archgen.ir import (
     BlockFunction,
     BlockUse,
     BranchDef,
+    FromUse,
     Graph,
     LayerUse,
     MergeUse,
@@ -44,7 +45,9 @@ from archgen.language import resolve as spec_checks
 from archgen.language.ast import (
     BlockDef,
     Call,
+    From,
     Merge,
+    Ref,
     Repeat,
     Side,
     Spec,
@@ -69,6 +72,7 @@ def lower(spec: Spec) -> Program:
     lowering = _Lowering(spec)
     model = lowering.path(spec.model, frozenset())
     blocks = {name: lowering.block(spec.blocks[name]) for name in lowering.used_blocks()}
+    referenced = lowering.references(spec.model)
     return Program(
         spec.name,
         spec.title,
@@ -79,6 +83,7 @@ def lower(spec: Spec) -> Program:
         spec.input,
         blocks,
         model,
+        referenced,
     )
 
 
@@ -110,6 +115,9 @@ class _Lowering(Visitor):
         body = self.items(item.body, numbered, counter, indices)
         return SideUse(body, item.loc, _condition(item))
 
+    def visit_From(self, item: From, numbered, counter, indices) -> FromUse:
+        return FromUse(item.source, item.loc, _condition(item))
+
     def visit_Split(self, item: Split, numbered, counter, indices) -> MergeUse:
         return MergeUse(None, "split", {}, self.branches(item, indices), None, item.loc)
 
@@ -118,13 +126,17 @@ class _Lowering(Visitor):
 
     def visit_Call(self, item: Call, numbered, counter, indices) -> LayerUse | BlockUse:
         name = self.name(item, numbered, counter)
-        condition = _condition(item)
-        if item.target in self.spec.blocks:
-            return BlockUse(item.target, item.args, name, item.loc, condition)
+        options = {"condition": _condition(item), "source": item.source, "bind": item.bind}
+        block = self.spec.blocks.get(item.target)
+        if block is not None:
+            tensors = {ref.name for ref in block.inputs}
+            args = {k: v for k, v in item.args.items() if k not in tensors}
+            inputs = {k: Ref(item.args[k], item.arg_locs[k]) for k in sorted(tensors)}
+            return BlockUse(item.target, args, name, item.loc, inputs=inputs, **options)
         op, preset = resolve(item.target)
         locs = {key: item.loc for key in preset} | item.arg_locs
         values = {**preset, **item.args}
-        return LayerUse(op.name, values, locs, name, item.loc, item.target, condition)
+        return LayerUse(op.name, values, locs, name, item.loc, item.target, **options)
 
     def merge(self, merge: Merge, name, indices) -> MergeUse:
         op, values = merge.op, {}
@@ -141,6 +153,8 @@ class _Lowering(Visitor):
             merge.activation,
             merge.option_locs,
             _condition(merge),
+            merge.source,
+            merge.bind,
         )
 
     def branches(self, merge: Merge | Split, indices) -> list[BranchDef]:
@@ -181,7 +195,7 @@ class _Lowering(Visitor):
             elif isinstance(item, Side):
                 for kind, poly in self.kind_counts(item.body, indices).items():
                     counts[kind] = _poly_add(counts.get(kind, {}), poly)
-            elif not isinstance(item, Split) and item.name is None:
+            elif not isinstance(item, (Split, From)) and item.name is None:
                 counts[item.kind] = _poly_add(counts.get(item.kind, {}), {(): 1})
         return counts
 
@@ -192,9 +206,30 @@ class _Lowering(Visitor):
             body = self.path(block.body, frozenset())
         args = [Param(a.name, a.default, a.loc) for a in block.args.values()]
         needed = sorted(self.globals_of(block.name, set()))
+        referenced = self.references(block.body) | {ref.name for ref in block.outputs}
         return BlockFunction(
-            block.name, args, needed, body, block.doc, block.loc, _condition(block)
+            block.name,
+            args,
+            needed,
+            body,
+            block.doc,
+            block.loc,
+            _condition(block),
+            [ref.name for ref in block.inputs],
+            list(block.outputs),
+            referenced,
         )
+
+    def references(self, body) -> set[str]:
+        """The tensor names a path or block body reads: `from:` and block tensor inputs."""
+        names = set()
+        for item in items_in(body):
+            if getattr(item, "source", None) is not None:
+                names.add(item.source.name)
+            block = self.spec.blocks.get(getattr(item, "target", None))
+            if block is not None:
+                names |= {item.args[ref.name] for ref in block.inputs if ref.name in item.args}
+        return names
 
     def globals_of(self, name: str, seen: set) -> set[str]:
         """Model params a block reads, itself or through the blocks it calls."""
@@ -270,7 +305,7 @@ def _numbered_kinds(items: list) -> set:
                 walk(item.body, True)
             elif isinstance(item, Side):
                 walk(item.body, in_repeat)
-            elif not isinstance(item, Split) and item.name is None:
+            elif not isinstance(item, (Split, From)) and item.name is None:
                 counts[item.kind] += 1
                 if in_repeat:
                     repeated.add(item.kind)
@@ -302,11 +337,15 @@ class Expander:
         self.taps: dict[str, tuple[str, object, str | None]] = {}
         self.site: Loc = spec.loc
         self.static_attrs: dict[int, dict] = {}  # layer use without $names -> its attributes
+        # tensors the current path can name: name -> (layer, fixed: named by `name:`);
+        # a branch sees its path's names, a block only its own inputs
+        self.tensors: ChainMap = ChainMap()
 
     def run(self) -> Graph:
         spec = self.spec
         self.check_constraints()
         x = self.add("input", "input", {"shape": spec.input}, [], (), spec.input_loc)
+        self.tensors = ChainMap({"input": (x, True)})
         x = self.items(self.program.model, x, dict(spec.params), (), None)
         outputs = [self.output(name, loc) for name, loc in spec.outputs]
         self.graph.outputs = [node for node, _ in outputs] or [x]
@@ -374,9 +413,54 @@ class Expander:
                 self.items(item.body, x, env, scope, repeat, guarded_here)
             elif isinstance(item, MergeUse) and item.is_split:  # ends a concat branch
                 return self.branches(item, x, env, scope)
+            elif isinstance(item, FromUse):
+                x = self.lookup(item.source)
             else:
                 x = self.item(item, x, env, scope, repeat, guarded_here)
         return x
+
+    def lookup(self, ref: Ref) -> str:
+        if ref.name not in self.tensors:
+            raise SpecError(
+                f"'{ref.name}' names no tensor here",
+                ref.loc,
+                hint=did_you_mean(ref.name, list(self.tensors))
+                or "name an earlier item (name: ...), bind one with as: ..., "
+                "or declare the block's inputs: [...]",
+            )
+        return self.tensors[ref.name][0]
+
+    def bind(self, ref: Ref, node: str, fixed: bool) -> None:
+        """Make `ref.name` name `node` from here on in this scope (`_` names nothing)."""
+        if ref.name == "_":
+            return
+        if ref.name in self.tensors:
+            if self.tensors[ref.name][1]:
+                raise SpecError(
+                    f"'{ref.name}' already names a tensor here",
+                    ref.loc,
+                    hint="names of items and inputs are given once; as: binds a name of its own",
+                )
+            if ref.name not in self.tensors.maps[0]:
+                raise SpecError(
+                    f"'{ref.name}' is bound outside this branch, which cannot rebind it",
+                    ref.loc,
+                    hint="bind a name of the branch's own, or bind it after the merge",
+                )
+        self.tensors[ref.name] = (node, fixed)
+
+    def bind_outputs(self, bind, outputs: list[str], what: str) -> None:
+        refs = bind if isinstance(bind, list) else [bind]
+        if len(refs) != len(outputs):
+            loc = (refs[0] if refs else bind).loc
+            raise SpecError(
+                f"{what} gives {len(outputs)} tensor{'s' * (len(outputs) > 1)}, "
+                f"and as: binds {len(refs)}",
+                loc,
+                hint="bind one name, or a list of one per output ([_, p] skips the first)",
+            )
+        for ref, node in zip(refs, outputs, strict=True):
+            self.bind(ref, node, fixed=False)
 
     def holds(self, condition, env: dict) -> bool:
         """Whether an `if:` holds; the error names the expression and its value."""
@@ -404,15 +488,23 @@ class Expander:
             )
         region = Region("", item.loc, repeat=repeat)
         self.graph.regions[item_scope] = region
+        if item.source is not None:
+            x = self.lookup(item.source)
+        outputs = None
         if isinstance(item, MergeUse):
             region.kind = item.spelling
             x = self.merge(item, x, env, item_scope)
         elif isinstance(item, BlockUse):
             region.kind = item.block
-            x = self.block(item, x, env, item_scope, region)
+            outputs = self.block(item, x, env, item_scope, region)
+            x = outputs[0]
         else:
             region.kind = item.spelling
             x = self.layer(item, x, env, item_scope)
+        if isinstance(item.name, str):
+            self.bind(Ref(item.name, item.loc), x, fixed=True)
+        if item.bind is not None:
+            self.bind_outputs(item.bind, outputs or [x], f"'{local}'")
         if not scope:  # the model's own items are taps, for `outputs:`
             unsure = "inside a repeat" if repeat else "under a condition" if guarded else None
             self.taps[local] = (x, item, unsure)
@@ -469,28 +561,42 @@ class Expander:
                 return f"${name} is {env[name]!r}, set at {param_loc}"
         return None
 
-    def block(self, use: BlockUse, x: str, env: dict, scope: tuple, region: Region) -> str:
+    def block(self, use: BlockUse, x: str, env: dict, scope: tuple, region: Region) -> list:
+        """Run a block's body in a scope of its own; the tensors it returns."""
         function = self.program.blocks[use.block]
+        tensors = {"x": (x, True)}
+        tensors |= {name: (self.lookup(use.inputs[name]), True) for name in function.inputs}
         inner = dict(self.spec.params)
         for arg in function.args:
             given = arg.name in use.args
             inner[arg.name] = evaluate(use.args[arg.name], env) if given else arg.default
             region.args[arg.name] = inner[arg.name]
         if not self.holds(function.condition, inner):
-            return x  # the block is the identity here
+            return [x] * max(1, len(function.outputs))  # the block is the identity here
+        outer, self.tensors = self.tensors, ChainMap(tensors)
         if isinstance(function.body, MergeUse):
-            return self.merge(function.body, x, inner, scope)
-        return self.items(function.body, x, inner, scope, None)
+            result = self.merge(function.body, x, inner, scope)
+        else:
+            result = self.items(function.body, x, inner, scope, None)
+        outputs = [self.lookup(ref) for ref in function.outputs] or [result]
+        self.tensors = outer
+        return outputs
 
     def branches(self, merge: MergeUse, x: str, env: dict, scope: tuple) -> list[str]:
         """The end of every branch, in order; a branch ending in a split gives several."""
         ends = []
+        outer = self.tensors
+        merge_scope = outer.new_child()  # a later branch may read an earlier one by name
         for branch in merge.branches:
             if not self.holds(branch.condition, env):
                 continue
             self.graph.regions[(*scope, branch.name)] = Region("branch", branch.loc)
+            self.tensors = merge_scope.new_child()
             end = self.items(branch.path, x, env, (*scope, branch.name), None)
+            if not isinstance(end, list):
+                merge_scope[branch.name] = (end, True)
             ends.extend(end if isinstance(end, list) else [end])
+        self.tensors = outer
         return ends
 
     def merge(self, merge: MergeUse, x: str, env: dict, scope: tuple) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from archgen.errors import Loc, SpecError
+from archgen.language.ast import Ref
 from archgen.language.expr import evaluate
 from archgen.ops import REQUIRED
 
@@ -189,6 +190,8 @@ class LayerUse:
     loc: Loc
     spelling: str  # how the spec calls it (`relu` for activation), for messages
     condition: object = None  # `if:`: an expression; the item exists only when it holds
+    source: Ref | None = None  # `from:`: the tensor it reads instead of the path's
+    bind: object = None  # `as:`: a Ref, or a list of Refs for a block with several outputs
 
 
 @dataclass(eq=False)
@@ -198,6 +201,9 @@ class BlockUse:
     name: object
     loc: Loc
     condition: object = None
+    source: Ref | None = None
+    bind: object = None
+    inputs: dict = field(default_factory=dict)  # the block's tensor inputs -> Ref given
 
 
 @dataclass(eq=False)
@@ -223,10 +229,21 @@ class MergeUse:
     activation: object = None  # a function name, an expression (may be null), or None
     option_locs: dict = field(default_factory=dict)
     condition: object = None
+    source: Ref | None = None
+    bind: object = None
 
     @property
     def is_split(self) -> bool:
         return self.op is None
+
+
+@dataclass(eq=False)
+class FromUse:
+    """The path goes on from an earlier tensor."""
+
+    source: Ref
+    loc: Loc
+    condition: object = None
 
 
 @dataclass(eq=False)
@@ -270,6 +287,9 @@ class BlockFunction:
     doc: str | None
     loc: Loc
     condition: object = None  # every use is the identity when it does not hold
+    inputs: list[str] = field(default_factory=list)  # tensors it takes besides x
+    outputs: list[Ref] = field(default_factory=list)  # what it returns (empty: its result)
+    referenced: set[str] = field(default_factory=set)  # tensor names its body reads
 
 
 @dataclass(eq=False)
@@ -283,3 +303,4 @@ class Program:
     input: tuple
     blocks: dict[str, BlockFunction]  # the blocks the model uses, callees before callers
     model: list
+    referenced: set[str] = field(default_factory=set)  # tensor names the model reads

@@ -25,6 +25,7 @@ import keyword
 import subprocess
 import sys
 import textwrap
+from collections import ChainMap
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from archgen.backends import templates
 from archgen.ir import (
     BlockFunction,
     BlockUse,
+    FromUse,
     LayerUse,
     MergeUse,
     Number,
@@ -42,6 +44,7 @@ from archgen.ir import (
     SideUse,
 )
 from archgen.language import expr as E
+from archgen.language.ast import Ref
 from archgen.ops import REGISTRY, REQUIRED
 from archgen.ops.base import format_shape
 from archgen.report import short_flops
@@ -119,8 +122,10 @@ def docstring_text(text: str, width: int = 88) -> str:
 @dataclass
 class Signature:
     function: str  # identifier of the block's function
+    inputs: list  # (tensor input name, identifier), after x
     args: list  # (spec arg name, identifier, default or REQUIRED), required first
     globals: list  # (param name, identifier) the block needs from the model's params
+    outputs: int  # how many tensors it returns
 
 
 @dataclass
@@ -131,6 +136,10 @@ class Function:
     env: dict  # spec name ($name) -> Python expression
     lines: list = field(default_factory=list)
     outputs: dict = field(default_factory=dict)  # id of an output item -> variable holding it
+    # tensors the spec names here -> the variable holding each (a branch's names are its own)
+    tensors: ChainMap = field(default_factory=ChainMap)
+    variables: dict = field(default_factory=dict)  # names bound in the function -> variable
+    referenced: set = field(default_factory=set)  # named items read by name later
     live: list = field(default_factory=list)  # per open merge: names its branch ends hold
     side_last: object = None  # the last item of the side path being emitted
     depth: int = 1  # indentation
@@ -159,8 +168,10 @@ class Generator:
             a for a in function.args if not a.required
         ]
         names = Namespace({"x", "name"})
+        inputs = [(name, names.add(name)) for name in function.inputs]
         args = [(a.name, names.add(a.name), a.default) for a in ordered]
-        return Signature(identifier, args, [(p, names.add(p)) for p in function.globals])
+        needed = [(p, names.add(p)) for p in function.globals]
+        return Signature(identifier, inputs, args, needed, max(1, len(function.outputs)))
 
     # --- expressions ------------------------------------------------------------------------
 
@@ -251,6 +262,9 @@ class Generator:
                 continue
             if isinstance(item, MergeUse) and item.is_split:  # one variable per branch
                 return self._branch_ends(item, current, fn, prefix)
+            if isinstance(item, FromUse) and item.condition is None:
+                current = fn.tensors[item.source.name]
+                continue
             if item.condition is None:
                 current = self._item(item, current, target, fn, prefix)
                 continue
@@ -267,15 +281,44 @@ class Generator:
         if isinstance(item, SideUse):
             self._side(item, current, fn, prefix)
             return current
+        if isinstance(item, FromUse):  # under a condition: the path may go on from there
+            fn.emit(f"{target} = {fn.tensors[item.source.name]}")
+            return target
+        if item.source is not None:
+            current = fn.tensors[item.source.name]
         name = [*prefix, *self.local_name(item.name, fn)]
         self._shape_comment(item, fn)
         if isinstance(item, MergeUse):
             self.merge(item, current, target, fn, name)
+        elif isinstance(item, BlockUse) and self.signatures[item.block].outputs > 1:
+            self._several_outputs(item, current, target, fn, name)
         else:
             fn.emit(f"{target} = {self.call(item, current, fn, name)}")
+        if isinstance(item.name, str) and item.name in fn.referenced:
+            self._bind(item.name, target, fn)
+        if isinstance(item.bind, Ref) and item.bind.name in fn.referenced:
+            self._bind(item.bind.name, target, fn)
         if id(item) in self.output_ids:
             self._keep_output(item, target, fn)
         return target
+
+    def _several_outputs(self, use: BlockUse, source, target, fn: Function, name) -> None:
+        """`x, p = cell(x, p, ...)`: the first output flows on; `as:` names the others."""
+        refs = use.bind if isinstance(use.bind, list) else []
+        targets = [target] + [fn.variables.get(ref.name, "_") for ref in refs[1:]]
+        targets += ["_"] * (self.signatures[use.block].outputs - len(targets))
+        fn.emit(f"{', '.join(targets)} = {self.call(use, source, fn, name)}")
+        for ref, variable in zip(refs[1:], targets[1:], strict=False):
+            fn.tensors[ref.name] = variable
+        if refs and refs[0].name in fn.variables:
+            self._bind(refs[0].name, target, fn)
+
+    def _bind(self, tensor: str, variable: str, fn: Function) -> None:
+        """Keep a named tensor in its own variable: the path's variable moves on."""
+        own = fn.variables[tensor]
+        if own != variable:
+            fn.emit(f"{own} = {variable}")
+        fn.tensors[tensor] = own
 
     def _guard(self, condition, fn: Function):
         """`if condition:` around what is emitted inside."""
@@ -364,16 +407,19 @@ class Generator:
             else:
                 keywords.append(f"{identifier}={text}")
         keywords += [f"{identifier}={fn.env[param]}" for param, identifier in signature.globals]
-        arguments = ", ".join([source, *args, *keywords, f"name={name_text(name)}"])
+        tensors = [fn.tensors[use.inputs[name].name] for name, _ in signature.inputs]
+        arguments = ", ".join([source, *tensors, *args, *keywords, f"name={name_text(name)}"])
         return f"{signature.function}({arguments})"
 
     def merge(self, merge: MergeUse, source: str, target: str, fn: Function, name: list) -> None:
         """Emit the branches, each into a variable named like the branch, then the merge."""
         fn.live.append(Namespace(parent=fn.names))  # branch ends wait here for the merge
+        outer, fn.tensors = fn.tensors, fn.tensors.new_child()  # the branches' names
         if any(branch.condition is not None for branch in merge.branches):
             inputs = self._conditional_inputs(merge, source, fn, name)
         else:
             inputs = f"[{', '.join(self._branch_ends(merge, source, fn, name))}]"
+        fn.tensors = outer
         fn.live.pop()
         fn.emit(f"{target} = {self.layer(merge.op, merge.values, fn, name)}({inputs})")
         if merge.activation is None:
@@ -395,6 +441,17 @@ class Generator:
             ends.extend(self._branch(merge, branch, source, fn, name))
         return ends
 
+    def _branch(self, merge: MergeUse, branch, source: str, fn: Function, name: list) -> list:
+        """Emit one branch into a variable named like it; its end (or a split's ends).
+        A later branch of the same merge may read it by its name."""
+        outer = fn.tensors
+        fn.tensors = outer.new_child()
+        ends = self._branch_code(merge, branch, source, fn, name)
+        fn.tensors = outer
+        if len(ends) == 1:
+            outer[branch.name] = ends[0]
+        return ends
+
     def _conditional_inputs(self, merge: MergeUse, source: str, fn: Function, name: list) -> str:
         """A merge with optional branches gathers its inputs in a list, in branch order."""
         inputs = fn.live[-1].add("inputs")
@@ -408,8 +465,7 @@ class Generator:
                     fn.emit(f"{inputs}.append({end})")
         return inputs
 
-    def _branch(self, merge: MergeUse, branch, source: str, fn: Function, name: list) -> list:
-        """Emit one branch into a variable named like it; its end (or a split's ends)."""
+    def _branch_code(self, merge: MergeUse, branch, source: str, fn: Function, name) -> list:
         if not branch.path:
             return [source]  # an empty path is the identity
         outer, live = fn.names, fn.live[-1]
@@ -433,8 +489,13 @@ class Generator:
         names = Namespace({"x", "name"}, parent=self.module)
         names.taken.update(i for _, i, _ in signature.args)
         names.taken.update(i for _, i in signature.globals)
+        names.taken.update(i for _, i in signature.inputs)
         env = {a: i for a, i, _ in signature.args} | dict(signature.globals)
-        fn = Function(names, env)
+        fn = Function(names, env, referenced=function.referenced)
+        fn.tensors = ChainMap({"x": "x", **dict(signature.inputs)})
+        self._allocate(function.body, fn)
+        # the tensor flowing through the body; `x` stays the block's input when it is read
+        flow = names.add("y") if "x" in function.referenced else "x"
         if function.condition is False:  # `if: false`: always the identity
             fn.emit("return x")
         elif function.condition is not None:  # the identity when the condition does not hold
@@ -444,11 +505,13 @@ class Generator:
         if function.condition is False:
             pass
         elif isinstance(function.body, MergeUse):
-            self.merge(function.body, "x", "x", fn, [Code("name")])
-            fn.emit("return x")
+            self.merge(function.body, "x", flow, fn, [Code("name")])
+            fn.emit(f"return {flow}")
         else:
-            fn.emit(f"return {self.path(function.body, 'x', 'x', fn, [Code('name'), '.'])}")
-        params = ["x"]
+            result = self.path(function.body, "x", flow, fn, [Code("name"), "."])
+            returned = [fn.tensors[ref.name] for ref in function.outputs] or [result]
+            fn.emit(f"return {', '.join(returned)}")
+        params = ["x", *(identifier for _, identifier in signature.inputs)]
         for _, identifier, default in signature.args:
             required = default is REQUIRED
             params.append(identifier if required else f"{identifier}={self.value(default, fn)}")
@@ -465,7 +528,9 @@ class Generator:
         program = self.program
         names = Namespace({"inputs", "x", "input_shape"}, parent=self.module)
         env = {p: names.add(p) for p in program.params}
-        fn = Function(names, env)
+        fn = Function(names, env, referenced=program.referenced)
+        fn.tensors = ChainMap({"input": "inputs"})
+        self._allocate(program.model, fn)
         fn.emit(f"inputs = keras.Input(shape=input_shape, name={self.graph.input.name!r})")
         result = self.path(program.model, "inputs", "x", fn, [])
         outputs = [fn.outputs[id(item)] for _, item in self.graph.output_items] or [result]
@@ -474,6 +539,18 @@ class Generator:
         params = [f"{env[p]}={self.value(v, fn)}" for p, v in program.params.items()]
         params.append(f"input_shape={self.value(list(program.input), fn)}")
         return {"params": ", ".join(params), "body": "\n".join(fn.lines)}
+
+    def _allocate(self, body, fn: Function) -> None:
+        """A variable for each tensor the function reads by name (an item's name, or one
+        bound with `as:`), given before anything else so no branch variable takes it."""
+        needed = []
+        for item in _items_in(body):
+            needed.append(getattr(item, "name", None))
+            bind = getattr(item, "bind", None)
+            needed += [ref.name for ref in (bind if isinstance(bind, list) else [bind]) if ref]
+        for tensor in dict.fromkeys(needed):
+            if tensor in fn.referenced and tensor not in fn.variables:
+                fn.variables[tensor] = fn.names.add(tensor)
 
     def module_docstring(self) -> str:
         program, totals = self.program, self.arch.totals
@@ -511,6 +588,20 @@ class Generator:
             )
         )
         return ruff_format(source)
+
+
+def _items_in(body) -> list:
+    """Every item of a lowered body, through merges, repeats and side paths."""
+    found, stack = [], list(reversed(body)) if isinstance(body, list) else [body]
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        if isinstance(item, MergeUse):
+            for branch in reversed(item.branches):
+                stack.extend(reversed(branch.path))
+        elif isinstance(item, (RepeatUse, SideUse)):
+            stack.extend(reversed(item.body))
+    return found
 
 
 def custom_layer_source(class_name: str) -> str:

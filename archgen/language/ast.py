@@ -13,6 +13,14 @@ from archgen.errors import Loc
 from archgen.ops import REQUIRED
 
 
+@dataclass(frozen=True)
+class Ref:
+    """A tensor named where it is used (`from: enc4`, `as: p`, a block's tensor input)."""
+
+    name: str
+    loc: Loc
+
+
 @dataclass
 class Call:
     """`conv_bn: {filters: 64, kernel: 1}`: an op or a block, with its arguments."""
@@ -24,6 +32,8 @@ class Call:
     loc: Loc
     key_locs: dict = field(default_factory=dict)  # argument name -> Loc of the key
     condition: object = None  # `if:` the item exists only when it holds
+    source: Ref | None = None  # `from:` the tensor it reads, instead of the path's
+    bind: object = None  # `as:` a Ref (or, for a block with several outputs, a list)
 
     @property
     def kind(self) -> str:
@@ -50,10 +60,25 @@ class Merge:
     activation: object = None  # add only: activation after the sum
     option_locs: dict = field(default_factory=dict)
     condition: object = None
+    source: Ref | None = None
+    bind: object = None
 
     @property
     def kind(self) -> str:
         return self.op
+
+
+@dataclass
+class From:
+    """`- from: enc4`: the path goes on from an earlier tensor."""
+
+    source: Ref
+    loc: Loc
+    condition: object = None
+
+    @property
+    def kind(self) -> str:
+        return "from"
 
 
 @dataclass
@@ -111,6 +136,8 @@ class BlockDef:
     doc: str | None
     loc: Loc
     condition: object = None  # `if:` every use is the identity when it does not hold
+    inputs: list = field(default_factory=list)  # tensors it takes besides x: [Ref]
+    outputs: list = field(default_factory=list)  # [Ref]; empty: the body's result
 
 
 @dataclass

@@ -10,7 +10,19 @@ from __future__ import annotations
 import re
 
 from archgen.errors import Collector, Loc, SpecError, did_you_mean
-from archgen.language.ast import Arg, BlockDef, Branch, Call, Merge, Repeat, Side, Spec, Split
+from archgen.language.ast import (
+    Arg,
+    BlockDef,
+    Branch,
+    Call,
+    From,
+    Merge,
+    Ref,
+    Repeat,
+    Side,
+    Spec,
+    Split,
+)
 from archgen.language.expr import NAME_RE, Expr, parse_value
 from archgen.language.yaml_loader import YMap, located
 from archgen.ops import REQUIRED
@@ -33,7 +45,21 @@ TOP_LEVEL_KEYS = (
 )
 CONSTRUCTS = ("concat", "add", "split", "repeat", "side")
 # Words with a meaning of their own in a path or a block: no block may take them as a name.
-RESERVED = {*CONSTRUCTS, "seq", "args", "doc", "name", "index", "scale", "activation", "if"}
+# Keys any item may carry beside its own (a call also among its arguments).
+ITEM_OPTIONS = ("if", "from", "as")
+RESERVED = {
+    *CONSTRUCTS,
+    *ITEM_OPTIONS,
+    "seq",
+    "args",
+    "doc",
+    "name",
+    "index",
+    "scale",
+    "activation",
+    "inputs",
+    "outputs",
+}
 CONDITION_EXAMPLE = 'if: "${strides == 2}"'
 NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
 MAX_NAME_LENGTH = 64
@@ -227,22 +253,56 @@ def parse_item(value, loc: Loc):
         return Side(body, loc, _condition_of(value))
     if constructs:
         return parse_merge(value, constructs[0], loc)
-    keys = [key for key in value if key != "if"]  # `if:` may stand beside the op or block
+    keys = [key for key in value if key not in ITEM_OPTIONS]  # options stand beside it
+    if not keys and "from" in value:
+        check_keys(value, ("from", "if"), "a `from:` item")
+        return From(_reference(value, "from"), loc, _condition_of(value))
     if len(keys) != 1:
         raise SpecError(
             f"a path item names one op or block; this one has {len(keys)} keys: {', '.join(keys)}",
-            value.key_loc(keys[1] if keys else "if"),
+            value.key_loc(keys[1] if keys else next(iter(value))),
             hint="indent the arguments under the op, or start a new item with '-'",
         )
     (target,) = keys
     call = parse_call(target, value[target], value.key_loc(target), value.value_loc(target))
-    if "if" in value:
-        if call.condition is not None:
-            raise SpecError(
-                f"'{target}' has two conditions", value.key_loc("if"), hint="keep one 'if:'"
-            )
-        call.condition = _condition_of(value)
+    for key in ITEM_OPTIONS:
+        if key in value:
+            if getattr(call, OPTION_FIELDS[key]) is not None:
+                raise SpecError(
+                    f"'{target}' has '{key}' twice", value.key_loc(key), hint=f"keep one '{key}:'"
+                )
+            setattr(call, OPTION_FIELDS[key], _option(value, key))
     return call
+
+
+OPTION_FIELDS = {"if": "condition", "from": "source", "as": "bind"}
+
+
+def _item_options(mapping: YMap) -> dict:
+    return {OPTION_FIELDS[key]: _option(mapping, key) for key in ITEM_OPTIONS if key in mapping}
+
+
+def _option(mapping: YMap, key: str):
+    if key == "if":
+        return _condition_of(mapping)
+    if key == "from":
+        return _reference(mapping, "from")
+    return _binding(mapping)
+
+
+def _reference(mapping: YMap, key: str) -> Ref:
+    """A tensor's name: an earlier named item, a name bound with `as:`, or a block input."""
+    loc = mapping.value_loc(key)
+    return Ref(identifier(mapping[key], "a tensor name", loc), loc)
+
+
+def _binding(mapping: YMap):
+    """`as: p`, or for a block with several outputs `as: [_, p]` (`_` keeps none)."""
+    value, loc = mapping["as"], mapping.value_loc("as")
+    if isinstance(value, list):
+        locs = value.item_locs
+        return [Ref(identifier(v, "a tensor name", locs[i]), locs[i]) for i, v in enumerate(value)]
+    return Ref(identifier(value, "a tensor name", loc), loc)
 
 
 def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
@@ -258,7 +318,7 @@ def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
     values, locs, key_locs, name = {}, {}, {}, None
     for key, value in args.items():
         key_locs[key] = args.key_loc(key)
-        if key == "if":
+        if key in ITEM_OPTIONS:
             continue
         identifier(key, "an argument", key_locs[key])
         if key == "name":
@@ -266,7 +326,7 @@ def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
             continue
         values[key] = parse_arg_value(value, args.value_loc(key))
         locs[key] = args.value_loc(key)
-    return Call(target, values, locs, name, loc, key_locs, _condition_of(args))
+    return Call(target, values, locs, name, loc, key_locs, **_item_options(args))
 
 
 def _condition_of(mapping: YMap):
@@ -274,8 +334,8 @@ def _condition_of(mapping: YMap):
 
 
 MERGE_KEYS = {
-    "concat": ("concat", "name", "if"),
-    "add": ("add", "name", "scale", "activation", "if"),
+    "concat": ("concat", "name", *ITEM_OPTIONS),
+    "add": ("add", "name", "scale", "activation", *ITEM_OPTIONS),
     "split": ("split",),  # no layer of its own: its branches feed the enclosing concat
 }
 
@@ -303,7 +363,6 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
         )
     if op == "split":
         return Split(branches, loc)
-    condition = _condition_of(value)
     name = layer_name(value["name"], value.value_loc("name")) if "name" in value else None
     options = {
         k: parse_arg_value(value[k], value.value_loc(k))
@@ -318,7 +377,7 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
         scale=options.get("scale"),
         activation=options.get("activation"),
         option_locs={k: value.value_loc(k) for k in options},
-        condition=condition,
+        **_item_options(value),
     )
 
 
@@ -379,28 +438,56 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
     doc = value.get("doc")
     if doc is not None:
         expect(doc, str, "doc", value.value_loc("doc"), "doc: what the block does")
-    body_keys = [k for k in value if k not in ("args", "doc", "if")]
+    inputs = _tensor_names(value, "inputs", args) if "inputs" in value else []
+    outputs = _tensor_names(value, "outputs", {}) if "outputs" in value else []
+    head = ("args", "doc", "if", "inputs", "outputs")
+    body_keys = [k for k in value if k not in head]
     if "seq" in body_keys:
-        check_keys(value, ("args", "doc", "if", "seq"), f"block '{name}' (a seq block)")
+        check_keys(value, (*head, "seq"), f"block '{name}' (a seq block)")
         body = parse_path(value["seq"], value.value_loc("seq"), "seq")
     elif "concat" in body_keys or "add" in body_keys:
         rest = located({k: value[k] for k in body_keys}, value.loc)
         rest.key_locs = {k: value.key_loc(k) for k in body_keys}
         rest.value_locs = {k: value.value_loc(k) for k in body_keys}
         body = parse_item(rest, value.loc)
-        if isinstance(body, Merge) and body.name is not None:
-            raise SpecError(
-                "a block's body takes its name from each use of the block",
-                rest.key_loc("name"),
-                hint="give the name where the block is used: my_block: {name: ...}",
-            )
+        for key in ("name", "as", "outputs"):
+            if key in value:
+                raise SpecError(
+                    f"a block whose body is a merge takes no '{key}'",
+                    value.key_loc(key),
+                    hint="name and bind it where the block is used: my_block: {name: ..., as: ...}"
+                    if key != "outputs"
+                    else "write the body as a seq to return several tensors",
+                )
     else:
         raise SpecError(
             f"block '{name}' has no body",
             loc,
             hint="give it a 'seq: [...]', a 'concat: {...}' or an 'add: {...}'",
         )
-    return BlockDef(name, args, body, doc, loc, _condition_of(value))
+    return BlockDef(name, args, body, doc, loc, _condition_of(value), inputs, outputs)
+
+
+def _tensor_names(block: YMap, key: str, args: dict) -> list[Ref]:
+    """A block's `inputs: [skip]` (tensors it takes besides x) or `outputs: [y, x]`."""
+    value = expect(block[key], list, key, block.value_loc(key), f"{key}: [skip]")
+    refs, seen = [], set()
+    for index, name in enumerate(value):
+        ref = Ref(
+            identifier(name, f"a name in {key}", value.item_locs[index]), value.item_locs[index]
+        )
+        if key == "inputs" and (name == "x" or name in args):
+            raise SpecError(
+                f"the input '{name}' has the name of "
+                + ("the tensor that flows in" if name == "x" else "an argument"),
+                ref.loc,
+                hint="give the input a name of its own",
+            )
+        if name in seen:
+            raise SpecError(f"'{name}' is in {key} twice", ref.loc, hint="list it once")
+        seen.add(name)
+        refs.append(ref)
+    return refs
 
 
 # --- the whole document ---------------------------------------------------------------------

@@ -9,8 +9,19 @@ themselves.
 from __future__ import annotations
 
 from archgen.errors import Collector, SpecError, did_you_mean
-from archgen.language.ast import BlockDef, Call, Merge, Repeat, Side, Spec, Split, Visitor, items_in
-from archgen.language.expr import evaluate, free_names
+from archgen.language.ast import (
+    BlockDef,
+    Call,
+    From,
+    Merge,
+    Repeat,
+    Side,
+    Spec,
+    Split,
+    Visitor,
+    items_in,
+)
+from archgen.language.expr import NAME_RE, evaluate, free_names
 from archgen.ops import AttrError, resolve, spec_op_names
 
 # Blocks inside blocks, branches inside branches: deeper than this is refused, so that
@@ -84,6 +95,9 @@ class _ItemCheck(Visitor):
         _check_names(item.condition, item.loc, scope)
         _check_path(self.spec, item.body, scope | {item.index})
 
+    def visit_From(self, item: From, scope: set[str]) -> None:
+        _check_names(item.condition, item.loc, scope)
+
     def visit_Side(self, item: Side, scope: set[str]) -> None:
         _check_names(item.condition, item.loc, scope)
         _check_path(self.spec, item.body, scope)
@@ -146,13 +160,29 @@ def _check_call(spec: Spec, call: Call, scope: set[str]) -> None:
 
 
 def _check_block_args(call: Call, block: BlockDef) -> None:
+    inputs = [ref.name for ref in block.inputs]
     for key in call.args:
-        if key not in block.args:
+        if key not in block.args and key not in inputs:
+            known = [*inputs, *block.args]
             raise SpecError(
                 f"block '{block.name}' has no argument '{key}'",
                 call.key_locs.get(key, call.loc),
-                hint=did_you_mean(key, block.args)
-                or f"its arguments: {', '.join(block.args) or 'none'}",
+                hint=did_you_mean(key, known) or f"its arguments: {', '.join(known) or 'none'}",
+            )
+    for name in inputs:
+        if name not in call.args:
+            raise SpecError(
+                f"block '{block.name}' needs the tensor '{name}'",
+                call.loc,
+                hint=f"add {name}: <the name of an earlier item> (one of its inputs: "
+                f"{', '.join(inputs)})",
+            )
+        value = call.args[name]
+        if not isinstance(value, str) or not NAME_RE.fullmatch(value):
+            raise SpecError(
+                f"the tensor input '{name}' takes the name of a tensor, not {value!r}",
+                call.arg_locs[name],
+                hint="an earlier item's name, a name bound with as:, or an input of the block",
             )
     for arg in block.args.values():
         if arg.required and arg.name not in call.args:
