@@ -199,23 +199,17 @@ def calls_in(body) -> list[Call]:
 
 
 def _check_recursion(spec: Spec) -> None:
-    """A block that uses itself, directly or through others, would never end."""
-    done: set[str] = set()
+    """A block that uses itself, directly or through others, would never end; a chain of
+    blocks deeper than MAX_NESTING is refused too, whatever order the blocks are in."""
+    heights: dict[str, int] = {}  # block -> how many levels of blocks it makes, itself too
 
-    def visit(name: str, chain: list[str]) -> None:
-        if name in done:
-            return
+    def visit(name: str, chain: list[str]) -> int:
+        if name in heights:
+            return heights[name]
+        path, height = [*chain, name], 1
         for call in calls_in(spec.blocks[name].body):
             if call.target not in spec.blocks:
                 continue
-            path = [*chain, name]
-            if len(path) >= MAX_NESTING:  # also keeps this walk within Python's recursion
-                raise SpecError(
-                    f"blocks use blocks more than {MAX_NESTING} levels deep "
-                    f"({' -> '.join([*path[:3], '...', *path[-2:], call.target])})",
-                    call.loc,
-                    hint="flatten the chain of blocks",
-                )
             if call.target in path:
                 cycle = " -> ".join([*path[path.index(call.target) :], call.target])
                 raise SpecError(
@@ -223,8 +217,18 @@ def _check_recursion(spec: Spec) -> None:
                     call.loc,
                     hint="a block cannot contain itself; use 'repeat' to stack copies",
                 )
-            visit(call.target, path)
-        done.add(name)
+            below = heights.get(call.target, 0)
+            if len(path) + below >= MAX_NESTING:  # also keeps this walk within recursion
+                shown = [*path[:3], "...", *path[-2:]] if len(path) > 5 else path
+                raise SpecError(
+                    f"blocks use blocks more than {MAX_NESTING} levels deep "
+                    f"({' -> '.join([*shown, call.target])}{' -> ...' if below else ''})",
+                    call.loc,
+                    hint="flatten the chain of blocks",
+                )
+            height = max(height, 1 + visit(call.target, path))
+        heights[name] = height
+        return height
 
     for name in spec.blocks:
         visit(name, [])
