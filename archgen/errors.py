@@ -43,12 +43,6 @@ class SpecError(Exception):
         self.hint = hint
         self.scope = scope
 
-    def with_scope(self, scope: str) -> SpecError:
-        """The same error, naming the layer it happened in (the innermost scope wins)."""
-        if self.scope is None:
-            self.scope = scope
-        return self
-
     def render(self, color: bool = False) -> str:
         """`file:line:col: error: message`, the YAML line with a caret, scope and hint."""
         paint = _Paint(color)
@@ -78,6 +72,16 @@ class SpecError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+class UsageError(SpecError):
+    """The command line asks for what cannot be done (an unknown layer name, a file that
+    exists already): not the spec's fault. `archgen` exits 2, as for argparse's errors."""
+
+
+class EnvError(SpecError):
+    """The environment, not the spec: a tool that is missing, or a file given on the
+    command line (a spec, weights, an image) that cannot be read. `archgen` exits 4."""
 
 
 class SpecErrors(SpecError):

@@ -22,11 +22,9 @@ from archgen.language import resolve as spec_checks
 from archgen.language.ast import BlockDef, Call, Merge, Repeat, Side, Spec
 from archgen.language.expr import Template, evaluate, free_names
 from archgen.language.parser import NAME_CHARS, is_split
+from archgen.limits import MAX_LAYERS, MAX_REPEAT
 from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
-
-MAX_LAYERS = 100_000
-MAX_REPEAT = 10_000
 
 
 @dataclass

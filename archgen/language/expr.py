@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass
 
 from archgen.errors import Loc, SpecError, did_you_mean
+from archgen.limits import MAX_TOKENS
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _TOKEN_RE = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*%()]))")
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "//": 2, "%": 2}  # of the binary operators
-MAX_TOKENS = 100  # numbers, names, operators and parentheses in one expression
 
 
 @dataclass(frozen=True, slots=True)

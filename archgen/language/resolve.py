@@ -11,11 +11,8 @@ from __future__ import annotations
 from archgen.errors import Collector, SpecError, did_you_mean
 from archgen.language.ast import BlockDef, Call, Merge, Repeat, Side, Spec, items_in
 from archgen.language.expr import evaluate, free_names
+from archgen.limits import MAX_NESTING
 from archgen.ops import AttrError, resolve
-
-# Blocks inside blocks, branches inside branches: deeper than this is refused, so that
-# the expander, the source generator and the diagrams never recurse without bound.
-MAX_NESTING = 64
 
 
 def check_spec(spec: Spec) -> None:

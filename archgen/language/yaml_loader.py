@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from archgen.errors import Loc, SpecError
+from archgen import limits
+from archgen.errors import EnvError, Loc, SpecError
 
 try:  # libyaml is several times faster; locations are the same
     _Loader = yaml.CSafeLoader
@@ -44,9 +45,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 class Limits:
     """Bounds on what a spec file may cost to read. Raise them with care."""
 
-    max_file_bytes: int = 4 * 1024 * 1024
-    max_values: int = 1_000_000  # values after alias expansion
-    max_depth: int = 64
+    max_file_bytes: int = limits.MAX_FILE_BYTES
+    max_values: int = limits.MAX_YAML_VALUES  # values after alias expansion
+    max_depth: int = limits.MAX_YAML_DEPTH
 
 
 DEFAULT_LIMITS = Limits()
@@ -89,10 +90,6 @@ def located(value, loc: Loc):
     return value
 
 
-def loc_of(value, default: Loc) -> Loc:
-    return getattr(value, "loc", default)
-
-
 def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
     path = Path(path)
     try:
@@ -104,8 +101,8 @@ def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
                 hint="a spec this large is unusual; split it, or raise Limits.max_file_bytes",
             )
         data = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read the file: {exc.strerror}", Loc(str(path), 1, 1)) from None
+    except OSError as exc:  # missing, a folder, no permission: not the spec's fault
+        raise EnvError(f"cannot read the file: {exc.strerror}", Loc(str(path), 0, 0)) from None
     return load_text(data, str(path), limits)
 
 
