@@ -50,9 +50,10 @@ class SpecError(Exception):
         lines = [f"{paint.bold(where)}: {paint.red('error')}: {paint.bold(self.message)}"]
         source = _source_line(self.loc)
         if source is not None:
+            source, col = _window(source, self.loc.col)
             gutter = f"{self.loc.line:>5} | "
             lines.append(gutter + source)
-            caret = " " * (len(gutter) - 2) + "| " + _caret_indent(source, self.loc.col) + "^"
+            caret = " " * (len(gutter) - 2) + "| " + _caret_indent(source, col) + "^"
             lines.append(paint.green(caret))
         if self.scope:
             lines.append(f"  in: {self.scope}")
@@ -144,6 +145,21 @@ def _source_line(loc: Loc) -> str | None:
     except OSError:
         return None
     return None
+
+
+SHOWN_WIDTH = 100  # columns of a long source line shown around the caret
+
+
+def _window(source: str, col: int) -> tuple[str, int]:
+    """A long line cut to SHOWN_WIDTH columns around `col` ("..." marks the cuts), and
+    the caret's column in it: a 5,000-character line stays one terminal line."""
+    if len(source) <= SHOWN_WIDTH:
+        return source, col
+    start = max(0, min(col - 1 - SHOWN_WIDTH // 2, len(source) - SHOWN_WIDTH))
+    end = start + SHOWN_WIDTH
+    head = "..." if start > 0 else ""
+    tail = "..." if end < len(source) else ""
+    return head + source[start:end] + tail, col - start + len(head)
 
 
 def _caret_indent(source: str, col: int) -> str:
