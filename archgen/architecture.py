@@ -19,8 +19,9 @@ from archgen.expand import expand
 from archgen.ir import Graph, Node
 from archgen.language import load_spec
 from archgen.language.ast import Spec
-from archgen.limits import MAX_LAYERS, MIN_INPUT_SCAN_LIMIT
+from archgen.limits import MAX_LAYERS
 from archgen.passes import InputSizes, count, infer_shapes, input_sizes, smallest_input
+from archgen.passes import min_input as scan
 from archgen.passes.order import keras_order, unused_layers
 
 
@@ -115,7 +116,7 @@ class Architecture:
         smallest = self.min_input
         if smallest is None:
             return (
-                f"no square input up to {MIN_INPUT_SCAN_LIMIT} works with this network "
+                f"no square input up to {scan.MIN_INPUT_SCAN_LIMIT} works with this network "
                 f"(given {shape})"
             )
         return (

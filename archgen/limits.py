@@ -21,7 +21,7 @@ MAX_YAML_DEPTH = 64
 
 # --- the spec language (archgen.language) ---------------------------------------------------
 
-# Specs in one `extends` chain, the spec named included: a variant of a variant of ... .
+# `extends` links in one chain (a variant of a variant of ...): 16 links, so 17 specs.
 MAX_EXTENDS_DEPTH = 16
 # Blocks inside blocks, branches inside branches: the expander, the source generator and
 # the diagrams recurse on them, so deeper nesting would end in a RecursionError.

@@ -592,6 +592,25 @@ def test_analysis_limits_are_module_constants_that_can_be_raised(
     assert archgen.load(path).totals.params >= 0
 
 
+def extends_chain(folder: Path, links: int) -> Path:
+    """s0 extends s1 ... extends s{links}: `links` extends lines, links + 1 specs."""
+    folder.mkdir(exist_ok=True)
+    for k in range(links):
+        spec_file(folder, f"archgen: 1\nextends: s{k + 1}.yaml\n", f"s{k}.yaml")
+    spec_file(folder, SMALL, f"s{links}.yaml")
+    return folder / "s0.yaml"
+
+
+def test_the_extends_limit_is_16_links_17_specs(tmp_path):
+    from archgen.limits import MAX_EXTENDS_DEPTH
+
+    assert MAX_EXTENDS_DEPTH == 16  # docs/security.md and docs/spec-language.md say 16
+    assert archgen.load(extends_chain(tmp_path / "ok", 16)).name == "net"
+    with pytest.raises(SpecError, match="more than 16 levels of 'extends'") as info:
+        archgen.load(extends_chain(tmp_path, 17))
+    assert info.value.loc.file.endswith("s16.yaml") and info.value.loc.line == 2
+
+
 def test_nesting_and_extends_limits_can_be_raised(tmp_path, monkeypatch):
     import archgen.language
     import archgen.language.resolve

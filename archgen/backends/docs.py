@@ -16,8 +16,8 @@ from pathlib import Path
 from archgen.backends import templates
 from archgen.backends.graphviz import dot_source, format_dims, render
 from archgen.errors import SpecError
-from archgen.limits import MIN_INPUT_SCAN_LIMIT
 from archgen.outputs import write_all
+from archgen.passes import min_input as scan
 from archgen.report import groups, short_flops
 
 INDEX = "README.md"  # GitHub shows a folder's README.md: the index reads as the folder's page
@@ -48,7 +48,7 @@ def _outputs(arch) -> str:
 
 def _min_input(arch) -> str:
     size = arch.min_input
-    return f"none up to {MIN_INPUT_SCAN_LIMIT}" if size is None else f"{size}×{size}"
+    return f"none up to {scan.MIN_INPUT_SCAN_LIMIT}" if size is None else f"{size}×{size}"
 
 
 def _link(spec_path: Path, out_dir: Path) -> str:
