@@ -58,11 +58,13 @@ class Architecture:
         return self
 
     def _forget_derived_facts(self) -> None:
-        """Drop every cached_property's value; each is computed again from the IR."""
-        for cls in type(self).__mro__:
-            for name, attr in vars(cls).items():
-                if isinstance(attr, cached_property):
-                    self.__dict__.pop(name, None)
+        """Drop every cached_property's value, here and on the graph (its networkx view);
+        each is computed again from the IR when next asked for."""
+        for holder in (self, self.graph):
+            for cls in type(holder).__mro__:
+                for name, attr in vars(cls).items():
+                    if isinstance(attr, cached_property):
+                        holder.__dict__.pop(name, None)
 
     @classmethod
     def load(cls, path: str | Path, overrides: dict | None = None, **limits) -> Architecture:

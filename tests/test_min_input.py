@@ -98,3 +98,16 @@ def test_check_recomputes_every_fact_after_the_ir_changes(tmp_path):
     conv.attrs["filters"] = 8
     arch.check()
     assert (arch.min_input, arch.totals.params) == (5, 5 * 5 * 3 * 8 + 8)
+
+
+def test_check_rebuilds_the_graph_view_after_edges_change(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        "archgen: 1\nname: t\ninput: [8]\noutputs: [a, b]\n"
+        "model:\n  - relu: {name: a}\n  - relu: {name: b}\n",
+    )
+    arch = archgen.load(spec)
+    assert arch.graph.consumers("a") == ["b"]
+    arch.graph["b"].inputs = ["input"]
+    arch.check()
+    assert arch.graph.consumers("a") == [] and arch.graph.consumers("input") == ["a", "b"]
