@@ -14,6 +14,7 @@ import errno
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -590,6 +591,36 @@ def test_analysis_limits_are_module_constants_that_can_be_raised(
         archgen.load(path)
     monkeypatch.setattr(importlib.import_module(module), constant, raised)
     assert archgen.load(path).totals.params >= 0
+
+
+# A limit still defined outside archgen/limits.py, in a file another change owns: it must
+# at least agree. TODO(lead): `from archgen.limits import MAX_SIZE` in ops/base.py, then
+# empty this.
+LIMIT_COPIES = {("archgen/ops/base.py", "MAX_SIZE")}
+
+
+def test_every_limit_is_defined_once_in_archgen_limits():
+    import archgen.limits
+    from archgen.language import Limits
+
+    names = [name for name in vars(archgen.limits) if name.startswith(("MAX_", "MIN_"))]
+    assert len(names) >= 12
+    root = Path(archgen.__file__).parent.parent
+    for path in sorted((root / "archgen").rglob("*.py")):
+        where = str(path.relative_to(root))
+        if where == "archgen/limits.py":
+            continue
+        text = path.read_text()
+        for name in names:
+            defined = re.search(rf"^{name}\s*=\s*(.+)$", text, re.MULTILINE)
+            if (where, name) in LIMIT_COPIES:
+                assert defined and eval(defined.group(1)) == getattr(archgen.limits, name)
+            else:
+                assert not defined, f"{where} defines {name}: import it from archgen.limits"
+    assert Limits() == Limits(
+        archgen.limits.MAX_FILE_BYTES, archgen.limits.MAX_YAML_VALUES, archgen.limits.MAX_YAML_DEPTH
+    )
+    assert cli.build_parser().parse_args(["check", "x"]).max_layers == archgen.limits.MAX_LAYERS
 
 
 def extends_chain(folder: Path, links: int) -> Path:
