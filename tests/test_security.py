@@ -906,6 +906,14 @@ def test_diagram_and_docs_outputs_are_atomic_too(tmp_path, monkeypatch):
     assert (picture.read_bytes(), snapshot(docs), snapshot(tmp_path)) == before
 
 
+def test_a_missing_output_folder_is_created_not_an_error(tmp_path):
+    path = spec_file(tmp_path, SMALL)
+    out = tmp_path / "new" / "deeper"
+    assert run_main("build", path, "--no-verify", "--no-diagrams", "-o", out)[0] == 0
+    assert run_main("diagram", path, "-o", tmp_path / "pictures" / "net.dot")[0] == 0
+    assert (out / "net.py").is_file() and (tmp_path / "pictures" / "net.dot").is_file()
+
+
 def test_outputs_get_ordinary_file_permissions(tmp_path):
     path = spec_file(tmp_path, SMALL)
     assert run_main("build", path, "--no-verify", "--no-diagrams", "-o", tmp_path / "out")[0] == 0
