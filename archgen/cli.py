@@ -101,7 +101,7 @@ def cmd_check(args) -> int:
             arch = load(path, args)
         except SpecError as exc:
             results.append({"spec": str(path), "ok": False, "errors": error_dicts(exc)})
-            code = max(code, exit_code(exc))
+            code = max(code, exit_code(exc))  # the worst: 4 (a file unread) over 1
             if args.format == "text":
                 report_error(exc)
             continue
@@ -131,21 +131,22 @@ def cmd_summary(args) -> int:
 def cmd_min_input(args) -> int:
     arch = load(Path(args.spec), args)
     sizes = arch.input_sizes(args.upto)
-    if sizes.smallest is None:
+    if sizes.smallest is None:  # an answer, not an error: the spec itself is valid
         print(f"{arch.name}: no square input up to {sizes.upto} works")
-        return 1
+        return OK
     smallest, upto = sizes.smallest, sizes.upto
     print(f"{arch.name}: the smallest square input every layer accepts is {smallest}x{smallest}")
     if sizes.failing:
-        shown = ", ".join(map(str, sizes.failing[:20])) + (
-            " ..." if len(sizes.failing) > 20 else ""
-        )
-        print(f"  sizes from {smallest} to {upto} that fail: {shown}")
+        print(f"  sizes from {smallest} to {upto} that fail: {first_few(sizes.failing)}")
     else:
         print(f"  every size from {smallest} to {upto} works")
     for note in sizes.notes:
         print(f"  note: {note}")
     return 0
+
+
+def first_few(numbers: list[int], shown: int = 20) -> str:
+    return ", ".join(map(str, numbers[:shown])) + (" ..." if len(numbers) > shown else "")
 
 
 def cmd_build(args) -> int:
@@ -174,7 +175,7 @@ DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", 
 def cmd_diagram(args) -> int:
     from archgen.backends.graphviz import dot_source, render
 
-    if args.depth is not None and args.depth < 1:  # checked here: tests call main() for 2
+    if args.depth is not None and args.depth < 1:  # main() returns 2, argparse would exit
         raise UsageError(f"--depth must be 1 or more, not {args.depth}")
     fmt = args.format
     if fmt is None and args.output:
