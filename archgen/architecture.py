@@ -15,11 +15,13 @@ from functools import cached_property
 from pathlib import Path
 
 from archgen.errors import SpecError
-from archgen.expand import MAX_LAYERS, expand
+from archgen.expand import expand
 from archgen.ir import Graph, Node
 from archgen.language import load_spec
 from archgen.language.ast import Spec
-from archgen.passes import count, infer_shapes, smallest_input
+from archgen.limits import MAX_LAYERS
+from archgen.passes import InputSizes, count, infer_shapes, input_sizes, smallest_input
+from archgen.passes import min_input as scan
 from archgen.passes.order import keras_order, unused_layers
 
 
@@ -46,13 +48,23 @@ class Architecture:
     def check(self) -> Architecture:
         """Run the analysis passes over the IR: shapes, parameters and FLOPs, the Keras
         layer order, and that every layer feeds an output. Raises SpecError; returns self.
-        Loading runs it; run it again after changing the IR."""
+        Loading runs it; run it again after changing the IR: it forgets every fact
+        derived from the IR before (totals, min_input), so none of them is stale."""
+        self._forget_derived_facts()
         infer_shapes(self.graph, hint_for_too_small=self._too_small_hint)
         count(self.graph)
         self.keras_order = keras_order(self.graph)
         self._check_all_used()
-        self.__dict__.pop("totals", None)
         return self
+
+    def _forget_derived_facts(self) -> None:
+        """Drop every cached_property's value, here and on the graph (its networkx view);
+        each is computed again from the IR when next asked for."""
+        for holder in (self, self.graph):
+            for cls in type(holder).__mro__:
+                for name, attr in vars(cls).items():
+                    if isinstance(attr, cached_property):
+                        holder.__dict__.pop(name, None)
 
     @classmethod
     def load(cls, path: str | Path, overrides: dict | None = None, **limits) -> Architecture:
@@ -92,14 +104,23 @@ class Architecture:
 
     @cached_property
     def min_input(self) -> int | None:
-        """The smallest square input size this network accepts (None: none up to the scan limit)."""
+        """The smallest square input size this network accepts (None: none up to
+        archgen.limits.MIN_INPUT_SCAN_LIMIT)."""
         return smallest_input(self.graph)
+
+    def input_sizes(self, upto: int = 512) -> InputSizes:
+        """The smallest square input, the sizes above it up to `upto` that fail, and notes
+        on what the sizes do not say (a resize in front, a flatten): `archgen min-input`."""
+        return input_sizes(self.graph, upto, self.min_input)
 
     def _too_small_hint(self) -> str:
         shape = "x".join(str(n) for n in self.spec.input[:-1])
         smallest = self.min_input
         if smallest is None:
-            return f"no square input up to 2048 works with this network (given {shape})"
+            return (
+                f"no square input up to {scan.MIN_INPUT_SCAN_LIMIT} works with this network "
+                f"(given {shape})"
+            )
         return (
             f"the {shape} input is too small for this network: the smallest it accepts is "
             f"{smallest}x{smallest} (see `archgen min-input`); resize the input in front"

@@ -1,6 +1,6 @@
 """The `archgen` command. Thin: parses arguments, calls the API, prints results.
 
-Exit codes: 0 success, 1 a spec is invalid, 2 bad usage (argparse's own code).
+Exit codes: EXIT_CODES below (shown by `archgen --help`, listed in the README).
 """
 
 from __future__ import annotations
@@ -13,14 +13,28 @@ import traceback
 from pathlib import Path
 
 from archgen import __version__
-from archgen.errors import SpecError, SpecErrors, use_color
+from archgen.errors import EnvError, SpecError, SpecErrors, UsageError, use_color
+from archgen.limits import MAX_LAYERS
+
+OK, INVALID_SPEC, BAD_USAGE, INTERNAL_ERROR, ENVIRONMENT, INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_CODES = {
+    OK: "success",
+    INVALID_SPEC: "a spec is invalid (the diagnostic says where and how to fix it)",
+    BAD_USAGE: "bad usage: an unknown command, option or value",
+    INTERNAL_ERROR: "a bug in archgen (the traceback only with --debug)",
+    ENVIRONMENT: "the environment: a missing tool (Graphviz's dot), or a file that cannot "
+    "be read or written (a spec, weights, an image, an output)",
+    INTERRUPTED: "interrupted (Ctrl-C)",
+}
 
 EXAMPLES = """examples:
   archgen check specs/                               check every spec in a folder
   archgen summary specs/inception_v3.yaml --depth 2  blocks and their branches
   archgen summary specs/inception_v4.yaml --set input=[28,28,1]
   archgen build specs/inception_v3.yaml -o generated/
-"""
+
+exit codes:
+""" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES.items())
 
 
 def spec_files(paths: list[str]) -> list[Path]:
@@ -58,9 +72,20 @@ def load(path: Path, args):
 # --- commands --------------------------------------------------------------------------
 
 
-def report_error(error: SpecError) -> None:
-    """A diagnostic on stderr: coloured on a terminal, plain otherwise (and with NO_COLOR)."""
+def report_error(error: SpecError) -> int:
+    """A diagnostic on stderr (coloured on a terminal, not with NO_COLOR); its exit code."""
     print(error.render(use_color(sys.stderr)), file=sys.stderr)
+    return exit_code(error)
+
+
+def exit_code(error: SpecError) -> int:
+    """1 for a problem in the spec; 2 and 4 for problems outside it."""
+    if isinstance(error, UsageError):
+        return BAD_USAGE
+    graphviz = sys.modules.get("archgen.backends.graphviz")  # loaded if it raised
+    if isinstance(error, EnvError) or (graphviz and isinstance(error, graphviz.GraphvizMissing)):
+        return ENVIRONMENT
+    return INVALID_SPEC
 
 
 def error_dicts(error: SpecError) -> list[dict]:
@@ -70,12 +95,13 @@ def error_dicts(error: SpecError) -> list[dict]:
 def cmd_check(args) -> int:
     from archgen.report import short_flops
 
-    results = []
+    results, code = [], OK
     for path in spec_files(args.specs):
         try:
             arch = load(path, args)
         except SpecError as exc:
             results.append({"spec": str(path), "ok": False, "errors": error_dicts(exc)})
+            code = max(code, exit_code(exc))  # the worst: 4 (a file unread) over 1
             if args.format == "text":
                 report_error(exc)
             continue
@@ -88,7 +114,7 @@ def cmd_check(args) -> int:
             )
     if args.format == "json":
         print(json.dumps(results, indent=2))
-    return 0 if all(result["ok"] for result in results) else 1
+    return code
 
 
 def cmd_summary(args) -> int:
@@ -103,64 +129,44 @@ def cmd_summary(args) -> int:
 
 
 def cmd_min_input(args) -> int:
-    from archgen.passes import input_sizes
-
     arch = load(Path(args.spec), args)
-    smallest = arch.min_input
-    if smallest is None:
-        print(f"{arch.name}: no square input up to 2048 works")
-        return 1
-    upto = max(args.upto, smallest)
-    valid = input_sizes(arch.graph, upto)
-    failing = [s for s in range(smallest, upto + 1) if s not in set(valid)]
+    sizes = arch.input_sizes(args.upto)
+    if sizes.smallest is None:  # an answer, not an error: the spec itself is valid
+        print(f"{arch.name}: no square input up to {sizes.upto} works")
+        return OK
+    smallest, upto = sizes.smallest, sizes.upto
     print(f"{arch.name}: the smallest square input every layer accepts is {smallest}x{smallest}")
-    if failing:
-        shown = ", ".join(map(str, failing[:20])) + (" ..." if len(failing) > 20 else "")
-        print(f"  sizes from {smallest} to {upto} that fail: {shown}")
+    if sizes.failing:
+        print(f"  sizes from {smallest} to {upto} that fail: {first_few(sizes.failing)}")
     else:
         print(f"  every size from {smallest} to {upto} works")
-    for note in size_notes(arch):
+    for note in sizes.notes:
         print(f"  note: {note}")
     return 0
 
 
-def size_notes(arch) -> list[str]:
-    """What the sizes above do not say: a resize that hides them, weights that depend on them."""
-    notes = []
-    for node in arch.graph:
-        if node.op == "resize":
-            height, width = node.attrs["height"], node.attrs["width"]
-            notes.append(
-                f"the resize at line {node.loc.line} ({node.name}) brings every input to "
-                f"{height}x{width}, so the layers after it always see that size"
-            )
-        elif node.op == "flatten":
-            notes.append(
-                f"the flatten at line {node.loc.line} ({node.name}) makes the parameter "
-                "count of the layers after it depend on the input size"
-            )
-    return notes
+def first_few(numbers: list[int], shown: int = 20) -> str:
+    return ", ".join(map(str, numbers[:shown])) + (" ..." if len(numbers) > shown else "")
 
 
 def cmd_build(args) -> int:
     from archgen.build import build
 
     out_dir = Path(args.output)
-    failed = 0
+    code = OK
     for path in spec_files(args.specs):
         try:
             arch = load(path, args)
             written = build(arch, out_dir, verify=not args.no_verify, diagrams=not args.no_diagrams)
         except SpecError as exc:
-            failed += 1
-            report_error(exc)
+            code = max(code, report_error(exc))
             continue
         checked = "" if args.no_verify else "; Keras agrees"
         print(
             f"built {path} -> {out_dir}/{arch.name}.* ({len(written)} files; "
             f"{arch.totals.params:,} params{checked})"
         )
-    return 1 if failed else 0
+    return code
 
 
 DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -169,16 +175,16 @@ DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", 
 def cmd_diagram(args) -> int:
     from archgen.backends.graphviz import dot_source, render
 
-    if args.depth is not None and args.depth < 1:
-        print(f"archgen: error: --depth must be 1 or more, not {args.depth}", file=sys.stderr)
-        return 2
+    if args.depth is not None and args.depth < 1:  # main() returns 2, argparse would exit
+        raise UsageError(f"--depth must be 1 or more, not {args.depth}")
     fmt = args.format
     if fmt is None and args.output:
         fmt = DIAGRAM_SUFFIXES.get(Path(args.output).suffix.lower())
         if fmt is None:
-            print(f"archgen: error: cannot tell the format of {args.output}", file=sys.stderr)
-            print("  hint: name it .svg, .png, .pdf or .dot, or give --format", file=sys.stderr)
-            return 2
+            raise UsageError(
+                f"cannot tell the format of {args.output}",
+                hint="name it .svg, .png, .pdf or .dot, or give --format",
+            )
     arch = load(Path(args.spec), args)
     data = render(dot_source(arch, args.level, args.depth), fmt or "svg")
     if args.output:
@@ -195,15 +201,15 @@ def cmd_diagram(args) -> int:
 def cmd_docs(args) -> int:
     from archgen.backends.docs import write_docs
 
-    entries = []
+    entries, code = [], OK
     for path in spec_files(args.specs):
         try:
             entries.append((load(path, args), path))
         except SpecError as exc:
-            report_error(exc)
-    if len(entries) < len(spec_files(args.specs)):
+            code = max(code, report_error(exc))
+    if code != OK:
         print("archgen: docs not written: fix the specs above first", file=sys.stderr)
-        return 1
+        return code
     written, removed = write_docs(entries, args.output)
     print(
         f"docs for {len(entries)} specs in {args.output}/: "
@@ -288,9 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     spec_options.add_argument(
         "--max-layers",
         type=positive_int,
-        default=100_000,
+        default=MAX_LAYERS,
         metavar="N",
-        help="refuse specs that expand to more layers (default 100000)",
+        help=f"refuse specs that expand to more layers (default {MAX_LAYERS})",
     )
 
     def command(name: str, func, help: str, example: str):
@@ -336,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     min_input.add_argument("spec", metavar="SPEC")
     min_input.add_argument(
-        "--upto", type=int, default=512, help="scan sizes up to this (default 512)"
+        "--upto", type=positive_int, default=512, help="scan sizes up to this (default 512)"
     )
 
     build = command(
@@ -513,19 +519,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SpecError as exc:
-        report_error(exc)
-        return 1
+        return report_error(exc)
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:  # `archgen summary ... | head` closed the pipe: not an error
         sys.stdout = None  # nothing more can be written, not even at exit
-        return 0
+        return OK
     except OSError as exc:  # a file named on the command line cannot be read or written
         if args.debug:
             traceback.print_exc()
         where = f": {exc.filename}" if exc.filename else ""
         print(f"archgen: error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 2
+        return ENVIRONMENT
     except Exception as exc:  # a bug in archgen, not in the spec
         if args.debug:
             traceback.print_exc()
@@ -535,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
                 "  run again with --debug for the traceback, and please report it",
                 file=sys.stderr,
             )
-        return 3
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -43,12 +43,6 @@ class SpecError(Exception):
         self.hint = hint
         self.scope = scope
 
-    def with_scope(self, scope: str) -> SpecError:
-        """The same error, naming the layer it happened in (the innermost scope wins)."""
-        if self.scope is None:
-            self.scope = scope
-        return self
-
     def render(self, color: bool = False) -> str:
         """`file:line:col: error: message`, the YAML line with a caret, scope and hint."""
         paint = _Paint(color)
@@ -56,9 +50,10 @@ class SpecError(Exception):
         lines = [f"{paint.bold(where)}: {paint.red('error')}: {paint.bold(self.message)}"]
         source = _source_line(self.loc)
         if source is not None:
+            source, col = _window(source, self.loc.col)
             gutter = f"{self.loc.line:>5} | "
             lines.append(gutter + source)
-            caret = " " * (len(gutter) - 2) + "| " + _caret_indent(source, self.loc.col) + "^"
+            caret = " " * (len(gutter) - 2) + "| " + _caret_indent(source, col) + "^"
             lines.append(paint.green(caret))
         if self.scope:
             lines.append(f"  in: {self.scope}")
@@ -78,6 +73,16 @@ class SpecError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+class UsageError(SpecError):
+    """The command line asks for what cannot be done (an unknown layer name, a file that
+    exists already): not the spec's fault. `archgen` exits 2, as for argparse's errors."""
+
+
+class EnvError(SpecError):
+    """The environment, not the spec: a tool that is missing, or a file given on the
+    command line (a spec, weights, an image) that cannot be read. `archgen` exits 4."""
 
 
 class SpecErrors(SpecError):
@@ -140,6 +145,21 @@ def _source_line(loc: Loc) -> str | None:
     except OSError:
         return None
     return None
+
+
+SHOWN_WIDTH = 100  # columns of a long source line shown around the caret
+
+
+def _window(source: str, col: int) -> tuple[str, int]:
+    """A long line cut to SHOWN_WIDTH columns around `col` ("..." marks the cuts), and
+    the caret's column in it: a 5,000-character line stays one terminal line."""
+    if len(source) <= SHOWN_WIDTH:
+        return source, col
+    start = max(0, min(col - 1 - SHOWN_WIDTH // 2, len(source) - SHOWN_WIDTH))
+    end = start + SHOWN_WIDTH
+    head = "..." if start > 0 else ""
+    tail = "..." if end < len(source) else ""
+    return head + source[start:end] + tail, col - start + len(head)
 
 
 def _caret_indent(source: str, col: int) -> str:

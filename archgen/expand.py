@@ -58,12 +58,9 @@ from archgen.language.ast import (
 )
 from archgen.language.expr import evaluate, free_names
 from archgen.language.parser import NAME_CHARS
+from archgen.limits import MAX_LAYERS, MAX_REPEAT
 from archgen.ops import REGISTRY, AttrError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
-
-MAX_LAYERS = 100_000
-MAX_REPEAT = 10_000
-
 
 # --- lowering: AST -> program ------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from archgen.errors import Loc, SpecError
+from archgen.errors import UsageError
 from archgen.language.expr import NAME_RE
 from archgen.outputs import write_all
 
@@ -61,14 +61,13 @@ doc: What this variant changes, and why.
 def new_spec(name: str, folder: Path, base: Path | None = None) -> Path:
     """Write folder/name.yaml; refuses to overwrite. Returns the path written."""
     if not NAME_RE.fullmatch(name):
-        raise SpecError(
+        raise UsageError(
             f"{name!r} is not a valid spec name",
-            Loc("archgen new", 1, 1),
             hint="use letters, digits and _, not starting with a digit",
         )
     path = folder / f"{name}.yaml"
     if path.exists():
-        raise SpecError(f"{path} exists already", Loc(str(path), 1, 1), hint="choose another name")
+        raise UsageError(f"{path} exists already", hint="choose another name; nothing was written")
     schema = _schema_line(folder)
     if base is None:
         text = NEW.format(schema=schema, name=name)

@@ -49,7 +49,7 @@ def test_new_spec_checks_and_variant_extends(tmp_path, capsys):
     variant = archgen.load(tmp_path / "small_v3.yaml")
     assert variant.totals.params == archgen.load(base).totals.params
     capsys.readouterr()
-    assert main(["new", "my_net", "-o", str(tmp_path)]) == 1  # never overwrites
+    assert main(["new", "my_net", "-o", str(tmp_path)]) == 2  # never overwrites: bad usage
     assert "exists already" in capsys.readouterr().err
 
 

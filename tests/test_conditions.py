@@ -65,7 +65,7 @@ def test_an_item_exists_only_when_its_condition_holds(tmp_path):
         ),
         (
             "model:\n  - relu: {if: true}\n    if: true\n",
-            "'relu' has two conditions",
+            "'relu' has 'if' twice",
             7,
             "keep one",
         ),

@@ -97,6 +97,7 @@ def test_usage_errors_exit_2(capsys):
     assert info.value.code == 2
 
 
-def test_missing_file_is_a_located_error(tmp_path, capsys):
-    assert main(["check", str(tmp_path / "nope.yaml")]) == 1
-    assert "cannot read the file" in capsys.readouterr().err
+def test_a_missing_file_is_named_and_exits_4(tmp_path, capsys):
+    missing = tmp_path / "nope.yaml"
+    assert main(["check", str(missing)]) == 4  # the environment, not an invalid spec
+    assert f"{missing}: error: cannot read the file" in capsys.readouterr().err

@@ -128,16 +128,21 @@ def test_the_weights_loaded_are_the_ones_drawn(setup, tmp_path):
 def test_clear_errors(setup, tmp_path, capsys):
     _, spec, weights, image, folder = setup
     base = ["featuremaps", str(spec), "--image", str(image), "-o", str(tmp_path / "x.png")]
-    assert main([*base, "--weights", str(weights[0]), "--layers", "predictions"]) == 1
+    assert main([*base, "--weights", str(weights[0]), "--layers", "predictions"]) == 2
     err = capsys.readouterr().err
     assert "'predictions' gives 3, not a feature map (height x width x channels)" in err
     assert "archgen: error:" in err and "<unknown>" not in err
     other = write_spec(folder, SPEC.replace("filters: 6", "filters: 7"), "other.yaml")
     assert (
         main([*base[:1], str(other), *base[2:], "--weights", str(weights[0]), "--layers", "stem"])
-        == 1
+        == 4  # a user file that cannot be used: the environment
     )
     assert "do not fit" in capsys.readouterr().err
-    assert main([*base, "--weights", str(folder / "nothing.h5"), "--layers", "stem"]) == 1
+    assert main([*base, "--weights", str(folder / "nothing.h5"), "--layers", "stem"]) == 4
     assert "no weights file" in capsys.readouterr().err
+    not_an_image = folder / "notes.png"
+    not_an_image.write_text("not a picture")
+    bad_image = [*base[:2], "--image", str(not_an_image), *base[4:]]
+    assert main([*bad_image, "--weights", str(weights[0]), "--layers", "stem"]) == 4
+    assert f"cannot read the image {not_an_image}" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()

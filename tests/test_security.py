@@ -14,6 +14,7 @@ import errno
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -443,10 +444,14 @@ def test_huge_filters_fail_in_the_checker_before_tensorflow_is_imported(tmp_path
     ids=["flow_lists", "flow_mappings", "block_lists"],
 )
 def test_deep_nesting_is_refused_quickly_without_crashing(tmp_path, nesting):
+    """archgen's own diagnostic, whichever reader meets the depth first: archgen's event
+    check (64 levels) or libyaml's scanner looking ahead (PyYAML 6.0.4 stops at 1,000)."""
     path = spec_file(tmp_path, HEADER + "params:\n  deep: " + nesting + "\nmodel: [relu]\n")
     run = run_cli("check", path, cwd=tmp_path)
     assert run.code >= 0, "the process crashed (signal)"
-    assert_located_error(run, path, "the document nests deeper than 64 levels")
+    assert_located_error(run, path, "the document nests deeper than")
+    assert "flatten the structure" in run.err
+    assert max(map(len, run.err.splitlines()[1:])) < 120, "the long YAML line is shown cut"
     assert run.seconds < 20
 
 
@@ -588,6 +593,55 @@ def test_analysis_limits_are_module_constants_that_can_be_raised(
     assert archgen.load(path).totals.params >= 0
 
 
+# A limit still defined outside archgen/limits.py, in a file another change owns: it must
+# at least agree. TODO(lead): `from archgen.limits import MAX_SIZE` in ops/base.py, then
+# empty this.
+LIMIT_COPIES = {("archgen/ops/base.py", "MAX_SIZE")}
+
+
+def test_every_limit_is_defined_once_in_archgen_limits():
+    import archgen.limits
+    from archgen.language import Limits
+
+    names = [name for name in vars(archgen.limits) if name.startswith(("MAX_", "MIN_"))]
+    assert len(names) >= 12
+    root = Path(archgen.__file__).parent.parent
+    for path in sorted((root / "archgen").rglob("*.py")):
+        where = str(path.relative_to(root))
+        if where == "archgen/limits.py":
+            continue
+        text = path.read_text()
+        for name in names:
+            defined = re.search(rf"^{name}\s*=\s*(.+)$", text, re.MULTILINE)
+            if (where, name) in LIMIT_COPIES:
+                assert defined and eval(defined.group(1)) == getattr(archgen.limits, name)
+            else:
+                assert not defined, f"{where} defines {name}: import it from archgen.limits"
+    assert Limits() == Limits(
+        archgen.limits.MAX_FILE_BYTES, archgen.limits.MAX_YAML_VALUES, archgen.limits.MAX_YAML_DEPTH
+    )
+    assert cli.build_parser().parse_args(["check", "x"]).max_layers == archgen.limits.MAX_LAYERS
+
+
+def extends_chain(folder: Path, links: int) -> Path:
+    """s0 extends s1 ... extends s{links}: `links` extends lines, links + 1 specs."""
+    folder.mkdir(exist_ok=True)
+    for k in range(links):
+        spec_file(folder, f"archgen: 1\nextends: s{k + 1}.yaml\n", f"s{k}.yaml")
+    spec_file(folder, SMALL, f"s{links}.yaml")
+    return folder / "s0.yaml"
+
+
+def test_the_extends_limit_is_16_links_17_specs(tmp_path):
+    from archgen.limits import MAX_EXTENDS_DEPTH
+
+    assert MAX_EXTENDS_DEPTH == 16  # docs/security.md and docs/spec-language.md say 16
+    assert archgen.load(extends_chain(tmp_path / "ok", 16)).name == "net"
+    with pytest.raises(SpecError, match="more than 16 levels of 'extends'") as info:
+        archgen.load(extends_chain(tmp_path, 17))
+    assert info.value.loc.file.endswith("s16.yaml") and info.value.loc.line == 2
+
+
 def test_nesting_and_extends_limits_can_be_raised(tmp_path, monkeypatch):
     import archgen.language
     import archgen.language.resolve
@@ -643,12 +697,15 @@ def test_files_that_are_not_specs_get_a_located_error(tmp_path, case):
 
 
 @pytest.mark.parametrize("case", ["missing", "a_folder"])
-def test_unreadable_specs_exit_1_with_the_file_named(tmp_path, case):
+def test_unreadable_specs_exit_4_with_the_file_named(tmp_path, case):
+    """Not an invalid spec (1) but a file that cannot be read: the environment (4)."""
     path = tmp_path / "spec.yaml"
     if case == "a_folder":
         path.mkdir()
     run = run_cli("summary", path, cwd=tmp_path)
-    assert_located_error(run, path, "cannot read the file", 1)
+    assert run.code == 4, (run.code, run.err)
+    assert run.err.startswith(f"{path}: error: cannot read the file: "), run.err
+    assert "Traceback" not in run.err and "internal error" not in run.err
 
 
 @pytest.mark.parametrize(
@@ -663,8 +720,9 @@ def test_unreadable_specs_exit_1_with_the_file_named(tmp_path, case):
         ["check", "spec.yaml", "--format", "xml"],
         ["check", "spec.yaml", "--no-such-option"],
         ["diagram", "spec.yaml", "-o", "picture.bmp"],
-        ["build", "spec.yaml", "--no-verify", "-o", "spec.yaml"],  # a file, not a folder
-        ["diagram", "spec.yaml", "--format", "dot", "-o", "spec.yaml/x.dot"],
+        ["diagram", "spec.yaml", "--depth", "0"],
+        ["min-input", "spec.yaml", "--upto", "0"],
+        ["new", "spec", "-o", "."],  # spec.yaml exists: never overwritten
     ],
 )
 def test_bad_usage_exits_2_without_a_traceback(tmp_path, args):
@@ -673,6 +731,33 @@ def test_bad_usage_exits_2_without_a_traceback(tmp_path, args):
     assert run.code == 2, (run.code, run.err)
     assert "Traceback" not in run.err and "internal error" not in run.err
     assert "error" in run.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "spec.yaml", "--no-verify", "-o", "spec.yaml"],  # a file, not a folder
+        ["diagram", "spec.yaml", "--format", "dot", "-o", "spec.yaml/x.dot"],
+        ["check", "missing.yaml"],
+        ["check", "spec.yaml", "missing.yaml"],  # the worst code of the files checked
+    ],
+)
+def test_files_that_cannot_be_read_or_written_exit_4(tmp_path, args):
+    spec_file(tmp_path, SMALL)
+    run = run_cli(*args, cwd=tmp_path)
+    assert run.code == 4, (run.code, run.err)
+    assert "Traceback" not in run.err and "internal error" not in run.err
+    assert "error" in run.err
+
+
+def test_graphviz_missing_exits_4_with_a_hint(tmp_path, monkeypatch):
+    spec_file(tmp_path, SMALL)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` there; the child is run by full path
+    run = run_cli("diagram", "spec.yaml", "-o", "net.svg", cwd=tmp_path)
+    assert run.code == 4, (run.code, run.err)
+    assert "Graphviz's `dot` program was not found" in run.err and "apt-get" in run.err
+    assert "Traceback" not in run.err and not (tmp_path / "net.svg").exists()
+    assert run_cli("diagram", "spec.yaml", "-o", "net.dot", cwd=tmp_path).code == 0
 
 
 def test_a_bad_set_value_exits_1_with_its_location(tmp_path):
@@ -688,9 +773,14 @@ def test_the_installed_command_agrees_on_exit_codes(tmp_path):
     bad = spec_file(tmp_path, SMALL.replace("kernel: 3", "kernel: 0"), "bad.yaml")
     codes = [
         subprocess.run([command, *args], cwd=tmp_path, capture_output=True, check=False).returncode
-        for args in (["check", good], ["check", bad], ["check", good, "--max-layers", "x"])
+        for args in (
+            ["check", good],
+            ["check", bad],
+            ["check", good, "--max-layers", "x"],
+            ["check", tmp_path / "missing.yaml"],
+        )
     ]
-    assert codes == [0, 1, 2]
+    assert codes == [0, 1, 2, 4]
 
 
 def test_internal_errors_show_a_traceback_only_with_debug(tmp_path, monkeypatch, capsys):
@@ -703,6 +793,15 @@ def test_internal_errors_show_a_traceback_only_with_debug(tmp_path, monkeypatch,
     assert "internal error: ZeroDivisionError: a bug" in err and "Traceback" not in err
     assert cli.main(["--debug", "check", "x.yaml"]) == 3
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_an_interrupt_exits_130_quietly(monkeypatch, capsys):
+    def interrupted(paths):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "spec_files", interrupted)
+    assert cli.main(["check", "x.yaml"]) == 130
+    assert "Traceback" not in capsys.readouterr().err
 
 
 # --- atomic outputs --------------------------------------------------------------------------
@@ -752,7 +851,7 @@ def test_a_build_that_fails_midway_leaves_earlier_outputs_intact(tmp_path, monke
     path.write_text(SMALL.replace("filters: 4", "filters: 16"))
     fail_on_write(monkeypatch, after=1)
     code, err = run_main("build", path, "--no-verify", "-o", out)
-    assert code == 2 and "No space left on device" in err, err
+    assert code == 4 and "No space left on device" in err, err
     assert "Traceback" not in err
     assert snapshot(out) == before  # no new file, no half file, no temporary file left
 
@@ -801,10 +900,18 @@ def test_diagram_and_docs_outputs_are_atomic_too(tmp_path, monkeypatch):
     before = (picture.read_bytes(), snapshot(docs), snapshot(tmp_path))
 
     fail_on_write(monkeypatch, after=0)
-    assert run_main("diagram", path, "-o", picture)[0] == 2
+    assert run_main("diagram", path, "-o", picture)[0] == 4
     fail_on_write(monkeypatch, after=1)
-    assert run_main("docs", path, "-o", docs)[0] == 2
+    assert run_main("docs", path, "-o", docs)[0] == 4
     assert (picture.read_bytes(), snapshot(docs), snapshot(tmp_path)) == before
+
+
+def test_a_missing_output_folder_is_created_not_an_error(tmp_path):
+    path = spec_file(tmp_path, SMALL)
+    out = tmp_path / "new" / "deeper"
+    assert run_main("build", path, "--no-verify", "--no-diagrams", "-o", out)[0] == 0
+    assert run_main("diagram", path, "-o", tmp_path / "pictures" / "net.dot")[0] == 0
+    assert (out / "net.py").is_file() and (tmp_path / "pictures" / "net.dot").is_file()
 
 
 def test_outputs_get_ordinary_file_permissions(tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from archgen.errors import SpecError, did_you_mean
+from archgen.errors import EnvError, UsageError, did_you_mean
 from archgen.ops.base import format_shape
 from archgen.report import groups
 
@@ -57,8 +57,12 @@ PREPROCESS = {
 }
 
 
-class FeatureMapError(SpecError):
-    """A layer, weights file or image that cannot be used (not tied to a spec line)."""
+class FeatureMapError(UsageError):
+    """A layer name or option that cannot be used for feature maps (bad usage: exit 2)."""
+
+
+class UnusableFile(EnvError):
+    """A weights file or an image that cannot be read or used (the environment: exit 4)."""
 
 
 # --- choosing layers -------------------------------------------------------------------------
@@ -119,7 +123,7 @@ def load_image(path: str | Path, shape: tuple, preprocess: str = "inception") ->
         with Image.open(path) as image:
             pixels = image.convert(modes[channels]).resize((width, height), Image.BILINEAR)
     except (OSError, UnidentifiedImageError) as exc:
-        raise FeatureMapError(f"cannot read the image {path}: {exc}") from None
+        raise UnusableFile(f"cannot read the image {path}: {exc}") from None
     array = np.asarray(pixels, dtype=np.float32).reshape(height, width, channels)
     return PREPROCESS[preprocess](array)[np.newaxis]
 
@@ -130,11 +134,11 @@ def activations(arch, weights: str | Path, batch: np.ndarray, layers: list[str])
 
     model = arch.keras_model()
     if not Path(weights).is_file():
-        raise FeatureMapError(f"no weights file {weights}")
+        raise UnusableFile(f"no weights file {weights}")
     try:
         model.load_weights(str(weights))
     except ValueError as exc:
-        raise FeatureMapError(
+        raise UnusableFile(
             f"the weights in {weights} do not fit {arch.name}: {exc}",
             hint="save them from a model built from the same spec (and the same --set values)",
         ) from None

@@ -15,8 +15,7 @@ from archgen.language.ast import Spec
 from archgen.language.parser import parse_input, parse_spec
 from archgen.language.resolve import check_spec
 from archgen.language.yaml_loader import DEFAULT_LIMITS, Limits, load_file, load_text
-
-MAX_EXTENDS_DEPTH = 16
+from archgen.limits import MAX_EXTENDS_DEPTH
 
 
 def load_spec(

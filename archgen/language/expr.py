@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from archgen.errors import Loc, SpecError, did_you_mean
+from archgen.limits import MAX_NUMBER, MAX_TOKENS
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -41,8 +42,6 @@ PRECEDENCE = {
 CONDITIONAL_LEVEL, NOT_LEVEL, COMPARISON_LEVEL, UNARY_LEVEL = 0, 3, 4, 7
 FUNCTIONS = ("min", "max", "abs", "round", "int", "ceil", "floor", "len")
 KEYWORDS = {"and", "or", "not", "if", "else", "True", "False", "true", "false"}
-MAX_TOKENS = 100  # numbers, names, operators and parentheses in one expression
-MAX_NUMBER = 10**18  # no intermediate result grows past this (no huge-integer work)
 OPERATORS_HELP = (
     "expressions use numbers, 'text', names, [lists], xs[i], + - * / // %, comparisons, "
     "and/or/not, a if test else b, min max abs round int ceil floor len, and parentheses"

@@ -22,11 +22,8 @@ from archgen.language.ast import (
     items_in,
 )
 from archgen.language.expr import NAME_RE, evaluate, free_names
+from archgen.limits import MAX_NESTING
 from archgen.ops import AttrError, resolve, spec_op_names
-
-# Blocks inside blocks, branches inside branches: deeper than this is refused, so that
-# the expander, the source generator and the diagrams never recurse without bound.
-MAX_NESTING = 64
 
 
 def check_spec(spec: Spec) -> None:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from archgen.errors import Loc, SpecError
+from archgen.errors import EnvError, Loc, SpecError
+from archgen.limits import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_VALUES
 
 try:  # libyaml is several times faster; locations are the same
     _Loader = yaml.CSafeLoader
@@ -44,12 +45,15 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 class Limits:
     """Bounds on what a spec file may cost to read. Raise them with care."""
 
-    max_file_bytes: int = 4 * 1024 * 1024
-    max_values: int = 1_000_000  # values after alias expansion
-    max_depth: int = 64
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_values: int = MAX_YAML_VALUES  # values after alias expansion
+    max_depth: int = MAX_YAML_DEPTH
 
 
 DEFAULT_LIMITS = Limits()
+# libyaml (PyYAML 6.0.4's C reader) refuses more nesting itself, before archgen sees the
+# events when its scanner looks ahead (up to 1,024 characters of flow `[[[...`).
+LIBYAML_MAX_DEPTH = 1000
 
 
 class YMap(dict):
@@ -89,10 +93,6 @@ def located(value, loc: Loc):
     return value
 
 
-def loc_of(value, default: Loc) -> Loc:
-    return getattr(value, "loc", default)
-
-
 def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
     path = Path(path)
     try:
@@ -104,8 +104,8 @@ def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
                 hint="a spec this large is unusual; split it, or raise Limits.max_file_bytes",
             )
         data = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read the file: {exc.strerror}", Loc(str(path), 1, 1)) from None
+    except OSError as exc:  # missing, a folder, no permission: not the spec's fault
+        raise EnvError(f"cannot read the file: {exc.strerror}", Loc(str(path), 0, 0)) from None
     return load_text(data, str(path), limits)
 
 
@@ -121,6 +121,8 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Loc(filename, mark.line + 1, mark.column + 1) if mark else Loc(filename, 1, 1)
+        if "nesting depth" in str(exc.problem):  # libyaml's own limit, met while scanning ahead
+            raise _too_deep(min(limits.max_depth, LIBYAML_MAX_DEPTH), loc) from None
         raise SpecError(
             f"YAML syntax error: {exc.problem or exc.context}",
             loc,
@@ -141,6 +143,14 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
             "the file is empty", Loc(filename, 1, 1), hint="a spec starts with 'archgen: 1'"
         )
     return _Builder(filename, limits).build(node, 0)
+
+
+def _too_deep(depth: int, loc: Loc) -> SpecError:
+    return SpecError(
+        f"the document nests deeper than {depth} levels",
+        loc,
+        hint="flatten the structure, or raise Limits.max_depth",
+    )
 
 
 def _syntax_hint(text: str, line: int) -> str:
@@ -195,11 +205,7 @@ def _check_events(data: str, filename: str, limits: Limits) -> None:
                         "out, or raise Limits.max_values",
                     )
                 if len(open_frames) + height > limits.max_depth:
-                    raise SpecError(
-                        f"the document nests deeper than {limits.max_depth} levels",
-                        loc,
-                        hint="flatten the structure, or raise Limits.max_depth",
-                    )
+                    raise _too_deep(limits.max_depth, loc)
                 if isinstance(event, _START):
                     open_frames.append([1, 0, event.anchor])
                     continue
@@ -247,11 +253,7 @@ class _Builder:
                 hint="YAML aliases (*name) are expanding too much; write the values out",
             )
         if depth > self.limits.max_depth:
-            raise SpecError(
-                f"the document nests deeper than {self.limits.max_depth} levels",
-                self.loc(node),
-                hint="flatten the structure, or define a block and use it",
-            )
+            raise _too_deep(self.limits.max_depth, self.loc(node))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from archgen.ir import Graph
+from archgen.limits import MAX_LAYER_PARAMS
 from archgen.ops import REGISTRY
-
-# More weights than this in one layer is a typo, not a network.
-MAX_LAYER_PARAMS = 1 << 33
 
 
 def count(graph: Graph) -> None:

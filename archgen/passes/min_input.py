@@ -2,15 +2,28 @@
 
 Sizes are not monotonic in general: stride rounding can make a concat or an add
 see branches of different sizes at some inputs and not others. So we scan: the
-smallest size that works, then which sizes above it work, up to a bound.
+smallest size that works, then which sizes above it fail, up to a bound. What
+the sizes do not say (a resize in front hides them, a flatten ties the weights
+to them) comes with them as notes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from archgen.ir import Graph
+from archgen.limits import MIN_INPUT_SCAN_LIMIT
 from archgen.passes.shapes import try_shapes
 
-SCAN_LIMIT = 2048
+
+@dataclass(frozen=True)
+class InputSizes:
+    """What `archgen min-input` prints, as facts."""
+
+    smallest: int | None  # the smallest square size every layer accepts; None: none in the scan
+    upto: int  # the last size scanned above it
+    failing: list[int]  # sizes from `smallest` to `upto` that some layer refuses
+    notes: list[str]  # what the sizes above do not say
 
 
 def _shape(graph: Graph, size: int) -> tuple:
@@ -19,11 +32,38 @@ def _shape(graph: Graph, size: int) -> tuple:
     return (size, size, channels) if rank == 3 else (size,) * (rank - 1) + (channels,)
 
 
-def smallest_input(graph: Graph, limit: int = SCAN_LIMIT) -> int | None:
-    """The smallest square size the network accepts, or None below `limit`."""
-    return next((s for s in range(1, limit + 1) if try_shapes(graph, _shape(graph, s))), None)
+def _accepts(graph: Graph, size: int) -> bool:
+    return try_shapes(graph, _shape(graph, size))
 
 
-def input_sizes(graph: Graph, upto: int) -> list[int]:
-    """Every square size up to `upto` that the network accepts."""
-    return [s for s in range(1, upto + 1) if try_shapes(graph, _shape(graph, s))]
+def smallest_input(graph: Graph, limit: int | None = None) -> int | None:
+    """The smallest square size the network accepts, or None up to `limit` (the scan limit)."""
+    limit = MIN_INPUT_SCAN_LIMIT if limit is None else limit
+    return next((s for s in range(1, limit + 1) if _accepts(graph, s)), None)
+
+
+def input_sizes(graph: Graph, upto: int, smallest: int | None) -> InputSizes:
+    """The sizes from `smallest` (from smallest_input) to `upto` that fail, and notes."""
+    if smallest is None:
+        return InputSizes(None, MIN_INPUT_SCAN_LIMIT, [], size_notes(graph))
+    upto = max(upto, smallest)
+    failing = [s for s in range(smallest + 1, upto + 1) if not _accepts(graph, s)]
+    return InputSizes(smallest, upto, failing, size_notes(graph))
+
+
+def size_notes(graph: Graph) -> list[str]:
+    """What the sizes do not say: a resize that hides them, weights that depend on them."""
+    notes = []
+    for node in graph:
+        if node.op == "resize":
+            height, width = node.attrs["height"], node.attrs["width"]
+            notes.append(
+                f"the resize at line {node.loc.line} ({node.name}) brings every input to "
+                f"{height}x{width}, so the layers after it always see that size"
+            )
+        elif node.op == "flatten":
+            notes.append(
+                f"the flatten at line {node.loc.line} ({node.name}) makes the parameter "
+                "count of the layers after it depend on the input size"
+            )
+    return notes

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from archgen.ir import Graph
+from archgen.limits import MAX_TENSOR_ELEMENTS
 from archgen.ops import REGISTRY, ShapeError
 from archgen.ops.base import format_shape, prod
 
-# A tensor larger than this (elements per example) is refused before Keras
-# would try to allocate it.
-MAX_TENSOR_ELEMENTS = 1 << 31
 
-
-def infer_shapes(graph: Graph, input_shape: tuple | None = None, hint_for_too_small=None) -> None:
+def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
     """Set `node.shape` on every node; raise SpecError at the first layer that fails.
 
     `hint_for_too_small` is called when a larger input would fix the failure; it
@@ -19,7 +16,7 @@ def infer_shapes(graph: Graph, input_shape: tuple | None = None, hint_for_too_sm
     """
     for node in graph:
         if node.op == "input":
-            node.shape = tuple(input_shape or node.attrs["shape"])
+            node.shape = tuple(node.attrs["shape"])
             continue
         try:
             node.shape = _shape_of(node, graph)
