@@ -78,6 +78,7 @@ def lower(spec: Spec) -> Program:
         spec.file,
         dict(spec.params),
         spec.input,
+        spec.input_exprs,
         blocks,
         model,
         referenced,

@@ -301,6 +301,7 @@ class Program:
     file: str  # the spec file
     params: dict  # model parameter -> value
     input: tuple
+    input_exprs: tuple | None  # the input as written, when it uses params (`$size`)
     blocks: dict[str, BlockFunction]  # the blocks the model uses, callees before callers
     model: list
     referenced: set[str] = field(default_factory=set)  # tensor names the model reads

@@ -132,3 +132,23 @@ def test_a_variant_adds_constraints_and_bad_ones_are_located(tmp_path):
     assert archgen.load(variant).name == "thin"
     with pytest.raises(archgen.SpecError, match="break the constraint 'thin'"):
         archgen.load(variant, overrides={"width": 8})
+
+
+def test_the_input_follows_the_parameters_it_is_written_with(tmp_path):
+    spec = tmp_path / "sized.yaml"
+    spec.write_text(
+        'archgen: 1\nname: sized\ninput: [$size, "${size // 2}", 3]\nparams: {size: 32}\n'
+        "model: [conv2d: {filters: 4, kernel: 3}, global_avg_pool]\n"
+    )
+    assert archgen.load(spec).spec.input == (32, 16, 3)
+    assert archgen.load(spec, overrides={"size": 64}).graph["conv2d"].shape == (62, 30, 4)
+    assert archgen.load(spec, overrides={"input": [9, 9, 1]}).spec.input == (9, 9, 1)
+    source = archgen.load(spec).python_source()
+    assert "input_shape = (size, size // 2, 3)" in source
+    with pytest.raises(archgen.SpecError) as info:
+        archgen.load(spec, overrides={"size": 1})
+    assert "input makes [1, 0, 3]" in info.value.message and info.value.loc.line == 3
+    spec.write_text(spec.read_text().replace("$size,", "$sise,"))
+    with pytest.raises(archgen.SpecError) as info:
+        archgen.load(spec)
+    assert "'$sise' is not defined here" in info.value.message and info.value.loc.line == 3

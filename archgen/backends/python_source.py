@@ -531,13 +531,17 @@ class Generator:
         fn = Function(names, env, referenced=program.referenced)
         fn.tensors = ChainMap({"input": "inputs"})
         self._allocate(program.model, fn)
+        if program.input_exprs:  # the input follows the params it is written with
+            with self._guard_text("input_shape is None", fn):
+                fn.emit(f"input_shape = {self.value(list(program.input_exprs), fn)}")
         fn.emit(f"inputs = keras.Input(shape=input_shape, name={self.graph.input.name!r})")
         result = self.path(program.model, "inputs", "x", fn, [])
         outputs = [fn.outputs[id(item)] for _, item in self.graph.output_items] or [result]
         returned = outputs[0] if len(outputs) == 1 else f"[{', '.join(outputs)}]"
         fn.emit(f"return keras.Model(inputs, {returned}, name={program.name!r})")
         params = [f"{env[p]}={self.value(v, fn)}" for p, v in program.params.items()]
-        params.append(f"input_shape={self.value(list(program.input), fn)}")
+        default = None if program.input_exprs else list(program.input)
+        params.append(f"input_shape={self.value(default, fn)}")
         return {"params": ", ".join(params), "body": "\n".join(fn.lines)}
 
     def _allocate(self, body, fn: Function) -> None:

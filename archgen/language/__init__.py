@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archgen.errors import Loc, SpecError, did_you_mean
 from archgen.language.ast import Spec
-from archgen.language.parser import parse_input, parse_spec
+from archgen.language.parser import evaluate_input, parse_input, parse_spec
 from archgen.language.resolve import check_spec
 from archgen.language.yaml_loader import DEFAULT_LIMITS, Limits, load_file, load_text
 from archgen.limits import MAX_EXTENDS_DEPTH
@@ -25,7 +25,7 @@ def load_spec(
     if overrides:
         spec = apply_overrides(spec, overrides)
     check_spec(spec)
-    return spec
+    return evaluate_input(spec)
 
 
 def _load_chain(path: Path, chain: list[Path], limits: Limits) -> Spec:
@@ -81,8 +81,8 @@ def apply_overrides(spec: Spec, overrides: dict) -> Spec:
     for name, value in overrides.items():
         loc = Loc(f"--set {name}={value!r}", 0, 0)
         if name == "input":
-            example = "[" + ", ".join(map(str, spec.input)) + "]"
-            input_shape, input_loc = parse_input(value, loc, example), loc
+            example = "[" + ", ".join(getattr(n, "text", str(n)) for n in spec.input) + "]"
+            input_shape, input_loc = parse_input(value, loc, example, params=False), loc
             continue
         if name not in params:
             raise SpecError(

@@ -158,6 +158,7 @@ class Spec:
     extends: str | None = None  # the file this spec extends, if any
     # what the params must satisfy: name (it says why) -> (condition, Loc)
     constraints: dict = field(default_factory=dict)
+    input_exprs: tuple | None = None  # the input as written, when it uses params
 
 
 class Visitor:

@@ -7,6 +7,7 @@ the layers compute.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from archgen.errors import Collector, Loc, SpecError, did_you_mean
@@ -23,7 +24,7 @@ from archgen.language.ast import (
     Spec,
     Split,
 )
-from archgen.language.expr import NAME_RE, Expr, parse_value
+from archgen.language.expr import NAME_RE, Expr, evaluate, parse_value
 from archgen.language.yaml_loader import YMap, located
 from archgen.ops import REQUIRED
 
@@ -190,19 +191,41 @@ def parse_condition(value, loc: Loc):
     )
 
 
-def parse_input(value, loc: Loc, example: str = "[224, 224, 3]") -> tuple[int, ...]:
-    """[height, width, channels] for images, [size] for vectors."""
+def parse_input(value, loc: Loc, example: str = "[224, 224, 3]", params: bool = True) -> tuple:
+    """[height, width, channels] for images, [size] for vectors; with `params`, a size may
+    be `$size` or `${...}` of the spec's parameters (evaluated once they are known)."""
     expect(value, list, "input", loc, f"input: {example}")
-    if len(value) not in (1, 3) or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in value
-    ):
+    locs = getattr(value, "item_locs", [loc] * len(value))
+    sizes = [
+        parse_value(n, locs[i]) if params and isinstance(n, str) else n for i, n in enumerate(value)
+    ]
+    if len(sizes) not in (1, 3) or not all(isinstance(n, Expr) or _is_size(n) for n in sizes):
         raise SpecError(
             "input must be [height, width, channels] (or [size] for a vector) of whole "
             f"numbers >= 1, not {list(value)}",
             loc,
-            hint=f"input: {example}",
+            hint=f"input: {example}" + (" (or $size)" if params else ""),
         )
-    return tuple(value)
+    return tuple(sizes)
+
+
+def _is_size(n) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+
+
+def evaluate_input(spec: Spec) -> Spec:
+    """The spec with its input evaluated from its params (`input: [$size, $size, 3]`);
+    the sizes as written stay in `input_exprs`, for the generated source."""
+    if not any(isinstance(n, Expr) for n in spec.input):
+        return spec
+    shape = tuple(evaluate(n, spec.params) for n in spec.input)
+    if not all(_is_size(n) for n in shape):
+        raise SpecError(
+            f"input makes {list(shape)}, not whole numbers >= 1",
+            spec.input_loc,
+            hint="check the parameters it uses",
+        )
+    return dataclasses.replace(spec, input=shape, input_exprs=spec.input)
 
 
 # --- paths and items ------------------------------------------------------------------------

@@ -40,6 +40,9 @@ def check_spec(spec: Spec) -> None:
             scope = set(spec.params) | set(block.args)
             _check_names(block.condition, block.loc, scope)
             _check_body(spec, block.body, scope)
+    for size in spec.input:
+        with collect:
+            _check_names(size, spec.input_loc, set(spec.params))
     for condition, loc in spec.constraints.values():
         with collect:
             _check_names(condition, loc, set(spec.params))
