@@ -8,6 +8,7 @@ TensorFlow.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class Architecture:
 
     def __init__(self, spec: Spec, max_layers: int = MAX_LAYERS) -> None:
         self.spec = spec
+        self.max_layers = max_layers
         with _no_cyclic_gc():
             self.graph: Graph = expand(spec, max_layers)
             self.check()
@@ -106,12 +108,24 @@ class Architecture:
     def min_input(self) -> int | None:
         """The smallest square input size this network accepts (None: none up to
         archgen.limits.MIN_INPUT_SCAN_LIMIT)."""
-        return smallest_input(self.graph)
+        return smallest_input(self.graph, decide=self._accepts)
 
     def input_sizes(self, upto: int = 512) -> InputSizes:
         """The smallest square input, the sizes above it up to `upto` that fail, and notes
         on what the sizes do not say (a resize in front, a flatten): `archgen min-input`."""
-        return input_sizes(self.graph, upto, self.min_input)
+        return input_sizes(self.graph, upto, self.min_input, self._accepts)
+
+    def _accepts(self, size: int) -> bool:
+        """Whether a square input of `size` works. When expressions read shapes, the layers
+        themselves depend on the size, so the spec is expanded again at that size."""
+        if not self.graph.reads_shapes:
+            return scan.accepts(self.graph, size)
+        spec = dataclasses.replace(self.spec, input=scan.square(self.graph, size))
+        try:
+            infer_shapes(expand(spec, self.max_layers))
+        except SpecError:
+            return False
+        return True
 
     def _too_small_hint(self) -> str:
         shape = "x".join(str(n) for n in self.spec.input[:-1])

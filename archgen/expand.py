@@ -56,11 +56,12 @@ from archgen.language.ast import (
     item_values,
     items_in,
 )
-from archgen.language.expr import evaluate, free_names
+from archgen.language.expr import SHAPE_NAMES, evaluate, free_names
 from archgen.language.parser import NAME_CHARS
 from archgen.limits import MAX_LAYERS, MAX_REPEAT
-from archgen.ops import REGISTRY, AttrError, resolve
+from archgen.ops import REGISTRY, AttrError, ShapeError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
+from archgen.passes.shapes import shape_of
 
 # --- lowering: AST -> program ------------------------------------------------------------
 
@@ -338,6 +339,7 @@ class Expander:
         # tensors the current path can name: name -> (layer, fixed: named by `name:`);
         # a branch sees its path's names, a block only its own inputs
         self.tensors: ChainMap = ChainMap()
+        self.unshaped: list[Node] = []  # nodes whose shape no expression has needed yet
 
     def run(self) -> Graph:
         spec = self.spec
@@ -398,11 +400,13 @@ class Expander:
         for item in items:
             if not scope:
                 self.site = item.loc
-            if not self.holds(item.condition, env):
+            source = getattr(item, "source", None)
+            here = _Incoming(env, self, self.lookup(source) if source else x)
+            if not self.holds(item.condition, here):
                 continue
             guarded_here = guarded or item.condition is not None
             if isinstance(item, RepeatUse):
-                region = RepeatRegion(scope, item.index, _repeat_count(item, env), item.loc)
+                region = RepeatRegion(scope, item.index, _repeat_count(item, here), item.loc)
                 self.graph.repeats.append(region)
                 for i in range(region.count):
                     inner = {**env, item.index: i}
@@ -414,8 +418,22 @@ class Expander:
             elif isinstance(item, FromUse):
                 x = self.lookup(item.source)
             else:
-                x = self.item(item, x, env, scope, repeat, guarded_here)
+                x = self.item(item, x, here, scope, repeat, guarded_here)
         return x
+
+    def shape(self, name: str) -> tuple:
+        """A layer's output shape, for expressions that read it: the shape rules run now
+        on the layers made so far (the passes check them all again later)."""
+        for node in self.unshaped:
+            try:
+                node.shape = (
+                    node.attrs["shape"] if node.op == "input" else shape_of(node, self.graph)
+                )
+            except ShapeError as exc:
+                raise node.error(exc.message, exc.hint) from None
+        self.unshaped.clear()
+        self.graph.reads_shapes = True
+        return self.graph[name].shape
 
     def lookup(self, ref: Ref) -> str:
         if ref.name not in self.tensors:
@@ -627,7 +645,32 @@ class Expander:
                 hint="check the repeat counts; raise the limit with --max-layers if intended",
             )
         node = Node(name or op, op, attrs, inputs, scope or (op,), loc, self.site)
+        self.unshaped.append(node)
         return self.graph.add(node)
+
+
+class _Incoming(dict):
+    """The names an item's values can read, with the shape of the tensor it receives
+    (in_height, in_width, in_channels), worked out only if an expression reads it."""
+
+    def __init__(self, env: dict, expander: Expander, tensor: str) -> None:
+        super().__init__(env)
+        self.expander, self.tensor = expander, tensor
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or name in self._shape_names()
+
+    def __missing__(self, name):
+        names = self._shape_names()
+        if name in names:
+            return names[name]
+        raise KeyError(name)
+
+    def _shape_names(self) -> dict:
+        shape = self.expander.shape(self.tensor)
+        if len(shape) == 3:
+            return dict(zip(SHAPE_NAMES, shape, strict=True))
+        return {"in_channels": shape[-1]}
 
 
 def scope_name(scope: tuple) -> str:

@@ -99,6 +99,8 @@ class Graph:
         self.item_outputs: dict[int, list[tuple[str, str]]] = {}
         self.program: Program | None = None  # what the graph was run from
         self.output_items: list = []  # (name, program item) for each of `outputs:`, in order
+        # some expression read a tensor's shape: the layers depend on the input size
+        self.reads_shapes = False
 
     @property
     def scope_kinds(self) -> dict[tuple, str]:

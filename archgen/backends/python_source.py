@@ -52,6 +52,7 @@ from archgen.report import short_flops
 CUSTOM_LAYERS = Path(__file__).parent / "custom_layers.py"
 MATH_FUNCTIONS = ("ceil", "floor")  # the expression language's functions that live in math
 ATOM = 10  # names, literals, calls, lists and indexing bind tightest
+SHAPE_INDEX = {"in_height": 1, "in_width": 2, "in_channels": -1}  # axes of a Keras tensor
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -260,6 +261,9 @@ class Generator:
         for item in items:
             if item.condition is False:  # `if: false`: never there
                 continue
+            # $in_height, $in_width, $in_channels: the shape of what the item receives
+            received = fn.tensors[item.source.name] if getattr(item, "source", None) else current
+            fn.env = {**fn.env, **{n: f"{received}.shape[{i}]" for n, i in SHAPE_INDEX.items()}}
             if isinstance(item, MergeUse) and item.is_split:  # one variable per branch
                 return self._branch_ends(item, current, fn, prefix)
             if isinstance(item, FromUse) and item.condition is None:

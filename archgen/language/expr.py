@@ -41,6 +41,9 @@ PRECEDENCE = {
 }
 CONDITIONAL_LEVEL, NOT_LEVEL, COMPARISON_LEVEL, UNARY_LEVEL = 0, 3, 4, 7
 FUNCTIONS = ("min", "max", "abs", "round", "int", "ceil", "floor", "len")
+# The shape of the tensor an item receives, readable in its values (MobileNetV2's expansion
+# `${in_channels * 6}`, Keras' correct_pad from `in_height`): no parameter may take these names.
+SHAPE_NAMES = ("in_height", "in_width", "in_channels")
 KEYWORDS = {"and", "or", "not", "if", "else", "True", "False", "true", "false"}
 OPERATORS_HELP = (
     "expressions use numbers, 'text', names, [lists], xs[i], + - * / // %, comparisons, "

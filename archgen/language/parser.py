@@ -24,7 +24,7 @@ from archgen.language.ast import (
     Spec,
     Split,
 )
-from archgen.language.expr import NAME_RE, Expr, evaluate, parse_value
+from archgen.language.expr import NAME_RE, SHAPE_NAMES, Expr, evaluate, parse_value
 from archgen.language.yaml_loader import YMap, located
 from archgen.ops import REQUIRED
 
@@ -133,6 +133,16 @@ def layer_name(value, loc: Loc):
     if len(value) > MAX_NAME_LENGTH:
         raise SpecError(f"the name {value!r} is too long", loc, hint="shorten it")
     return parsed
+
+
+def _own_name(name: str, loc: Loc) -> None:
+    """Parameters and arguments may not take the names expressions keep for shapes."""
+    if name in SHAPE_NAMES:
+        raise SpecError(
+            f"'{name}' is the {name.removeprefix('in_')} of the tensor an item receives",
+            loc,
+            hint=f"expressions read it as ${name}; give the parameter another name",
+        )
 
 
 def check_keys(mapping: YMap, allowed, what: str) -> None:
@@ -447,7 +457,7 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
         arg_map = expect(value["args"], dict, "args", value.value_loc("args"), "{filters: 64}")
         for arg, default in arg_map.items():
             arg_loc = arg_map.key_loc(arg)
-            identifier(arg, "an argument name", arg_loc)
+            _own_name(identifier(arg, "an argument name", arg_loc), arg_loc)
             if arg == "name":
                 raise SpecError(
                     "'name' cannot be an argument name",
@@ -604,7 +614,9 @@ def _parse_params(doc: YMap, base: Spec | None):
     if "params" in doc:
         mapping = expect(doc["params"], dict, "params", doc.value_loc("params"), "{classes: 1000}")
         for key, value in mapping.items():
-            identifier(key, "a parameter name", mapping.key_loc(key))
+            _own_name(
+                identifier(key, "a parameter name", mapping.key_loc(key)), mapping.key_loc(key)
+            )
             params[key] = literal(value, f"parameter '{key}'", mapping.value_loc(key))
             locs[key] = mapping.value_loc(key)
     return params, locs

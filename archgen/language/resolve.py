@@ -21,7 +21,7 @@ from archgen.language.ast import (
     Visitor,
     items_in,
 )
-from archgen.language.expr import NAME_RE, evaluate, free_names
+from archgen.language.expr import NAME_RE, SHAPE_NAMES, evaluate, free_names
 from archgen.limits import MAX_NESTING
 from archgen.ops import AttrError, resolve, spec_op_names
 
@@ -37,7 +37,7 @@ def check_spec(spec: Spec) -> None:
                     block.loc,
                     hint="rename the block; ops cannot be redefined",
                 )
-            scope = set(spec.params) | set(block.args)
+            scope = set(spec.params) | set(block.args) | set(SHAPE_NAMES)
             _check_names(block.condition, block.loc, scope)
             _check_body(spec, block.body, scope)
     for size in spec.input:
@@ -47,7 +47,7 @@ def check_spec(spec: Spec) -> None:
         with collect:
             _check_names(condition, loc, set(spec.params))
     with collect:
-        _check_path(spec, spec.model, set(spec.params))
+        _check_path(spec, spec.model, set(spec.params) | set(SHAPE_NAMES))
     with collect:
         _check_recursion(spec)
     collect.raise_any()

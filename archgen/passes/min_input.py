@@ -1,4 +1,5 @@
-"""The square input sizes a network accepts, found by the shape rules alone.
+"""The square input sizes a network accepts, found by the shape rules (or, when expressions
+read shapes, by expanding the spec again at each size).
 
 Sizes are not monotonic in general: stride rounding can make a concat or an add
 see branches of different sizes at some inputs and not others. So we scan: the
@@ -26,28 +27,33 @@ class InputSizes:
     notes: list[str]  # what the sizes above do not say
 
 
-def _shape(graph: Graph, size: int) -> tuple:
+def square(graph: Graph, size: int) -> tuple:
+    """The input shape of `graph` with a square `size` (the channels kept)."""
     channels = graph.input.attrs["shape"][-1]
     rank = len(graph.input.attrs["shape"])
     return (size, size, channels) if rank == 3 else (size,) * (rank - 1) + (channels,)
 
 
-def _accepts(graph: Graph, size: int) -> bool:
-    return try_shapes(graph, _shape(graph, size))
+def accepts(graph: Graph, size: int) -> bool:
+    """Whether the shape rules of this graph accept a square input of `size`."""
+    return try_shapes(graph, square(graph, size))
 
 
-def smallest_input(graph: Graph, limit: int | None = None) -> int | None:
-    """The smallest square size the network accepts, or None up to `limit` (the scan limit)."""
+def smallest_input(graph: Graph, limit: int | None = None, decide=None) -> int | None:
+    """The smallest square size the network accepts, or None up to `limit` (the scan limit).
+    `decide(size)` says whether a size works; by default the shape rules on this graph."""
     limit = MIN_INPUT_SCAN_LIMIT if limit is None else limit
-    return next((s for s in range(1, limit + 1) if _accepts(graph, s)), None)
+    decide = decide or (lambda size: accepts(graph, size))
+    return next((s for s in range(1, limit + 1) if decide(s)), None)
 
 
-def input_sizes(graph: Graph, upto: int, smallest: int | None) -> InputSizes:
+def input_sizes(graph: Graph, upto: int, smallest: int | None, decide=None) -> InputSizes:
     """The sizes from `smallest` (from smallest_input) to `upto` that fail, and notes."""
     if smallest is None:
         return InputSizes(None, MIN_INPUT_SCAN_LIMIT, [], size_notes(graph))
     upto = max(upto, smallest)
-    failing = [s for s in range(smallest + 1, upto + 1) if not _accepts(graph, s)]
+    decide = decide or (lambda size: accepts(graph, size))
+    failing = [s for s in range(smallest + 1, upto + 1) if not decide(s)]
     return InputSizes(smallest, upto, failing, size_notes(graph))
 
 

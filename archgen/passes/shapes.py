@@ -19,7 +19,7 @@ def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
             node.shape = tuple(node.attrs["shape"])
             continue
         try:
-            node.shape = _shape_of(node, graph)
+            node.shape = shape_of(node, graph)
         except ShapeError as exc:
             hint = exc.hint
             if exc.too_small and hint_for_too_small is not None:
@@ -27,7 +27,8 @@ def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
             raise node.error(exc.message, hint) from None
 
 
-def _shape_of(node, graph: Graph) -> tuple:
+def shape_of(node, graph: Graph) -> tuple:
+    """The node's output shape from its inputs' (which must be known); ShapeError if none."""
     inputs = [graph[name].shape for name in node.inputs]
     shape = REGISTRY[node.op].shape(node.attrs, inputs)
     if prod(shape) > MAX_TENSOR_ELEMENTS:
@@ -44,7 +45,7 @@ def try_shapes(graph: Graph, input_shape: tuple) -> bool:
     saved = [node.shape for node in graph]
     try:
         for node in graph:
-            node.shape = tuple(input_shape) if node.op == "input" else _shape_of(node, graph)
+            node.shape = tuple(input_shape) if node.op == "input" else shape_of(node, graph)
         return True
     except ShapeError:
         return False
