@@ -46,21 +46,18 @@ def first_block(x, filters, name="first_block"):
     return x
 
 
-def basic_block(x, filters, name="basic_block"):
-    """Two pre-activation 3x3 units around an identity shortcut."""
-    residual = bn_relu_conv(x, filters, name=f"{name}.residual.bn_relu_conv_1")
-    residual = bn_relu_conv(residual, filters, name=f"{name}.residual.bn_relu_conv_2")
-    x = layers.Add(name=name)([x, residual])
-    return x
-
-
-def down_block(x, filters, name="down_block"):
-    """The first block of conv3_x-conv5_x: halves the map and doubles the filters; the shortcut
-    is a stride-2 1x1 projection of the block's input."""
-    shortcut = layers.Conv2D(filters, 1, strides=2, name=f"{name}.shortcut.conv2d")(x)
+def basic_block(x, filters, strides=1, name="basic_block"):
+    """Two pre-activation 3x3 units around the shortcut. The first block of conv3_x-conv5_x
+    (strides 2) halves the map and doubles the filters, and projects its shortcut with a
+    stride-2 1x1 convolution of the block's input; the others add the identity."""
+    shortcut = x
+    if strides == 2:
+        shortcut = layers.Conv2D(filters, 1, strides=2, name=f"{name}.shortcut.conv2d")(
+            shortcut
+        )
 
     residual = bn_relu_conv(
-        x, filters, strides=2, name=f"{name}.residual.bn_relu_conv_1"
+        x, filters, strides=strides, name=f"{name}.residual.bn_relu_conv_1"
     )
     residual = bn_relu_conv(residual, filters, name=f"{name}.residual.bn_relu_conv_2")
     x = layers.Add(name=name)([shortcut, residual])
@@ -84,17 +81,17 @@ def build_model(classes=10, input_shape=(32, 32, 3)):
         # conv2_2, conv2_3: 8 x 8 x 64
         x = basic_block(x, 64, name=f"conv2_{i + 2}")
     # conv3_1: 4 x 4 x 128
-    x = down_block(x, 128, name="conv3_1")
+    x = basic_block(x, 128, strides=2, name="conv3_1")
     for i in range(3):
         # conv3_2, conv3_3, conv3_4: 4 x 4 x 128
         x = basic_block(x, 128, name=f"conv3_{i + 2}")
     # conv4_1: 2 x 2 x 256
-    x = down_block(x, 256, name="conv4_1")
+    x = basic_block(x, 256, strides=2, name="conv4_1")
     for i in range(5):
         # conv4_2 ... conv4_6: 2 x 2 x 256
         x = basic_block(x, 256, name=f"conv4_{i + 2}")
     # conv5_1: 1 x 1 x 512
-    x = down_block(x, 512, name="conv5_1")
+    x = basic_block(x, 512, strides=2, name="conv5_1")
     for i in range(2):
         # conv5_2, conv5_3: 1 x 1 x 512
         x = basic_block(x, 512, name=f"conv5_{i + 2}")

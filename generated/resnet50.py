@@ -39,9 +39,14 @@ def bottleneck(x, filters, strides=1, name="bottleneck"):
     return x
 
 
-def conv_block(x, filters, strides=2, name="conv_block"):
-    """The first block of a stage; its shortcut is projected to the new width and grid."""
-    shortcut = conv_bn(x, 4 * filters, strides=strides, name=f"{name}.shortcut.conv_bn")
+def residual_block(x, filters, strides=1, project=False, name="residual_block"):
+    """A residual block. The first block of a stage projects its shortcut to the new width and
+    grid, as keras.applications' block1(conv_shortcut=True); the others add the identity."""
+    shortcut = x
+    if project:
+        shortcut = conv_bn(
+            shortcut, 4 * filters, strides=strides, name=f"{name}.shortcut.conv_bn"
+        )
 
     residual = bottleneck(
         x, filters, strides=strides, name=f"{name}.residual.bottleneck"
@@ -51,19 +56,11 @@ def conv_block(x, filters, strides=2, name="conv_block"):
     return x
 
 
-def identity_block(x, filters, name="identity_block"):
-    """The other blocks of a stage; the shortcut is the identity."""
-    residual = bottleneck(x, filters, name=f"{name}.residual.bottleneck")
-    x = layers.Add(name=name)([x, residual])
-    x = layers.Activation("relu", name=f"{name}.relu")(x)
-    return x
-
-
 def stage(x, filters, blocks, strides=2, name="stage"):
-    """One conv_block, then identity blocks, all at one grid size."""
-    x = conv_block(x, filters, strides=strides, name=f"{name}.block1")
+    """One projecting block, then identity blocks, all at one grid size."""
+    x = residual_block(x, filters, strides=strides, project=True, name=f"{name}.block1")
     for i in range(blocks - 1):
-        x = identity_block(x, filters, name=f"{name}.block{i + 2}")
+        x = residual_block(x, filters, name=f"{name}.block{i + 2}")
     return x
 
 
