@@ -352,8 +352,28 @@ class Expander:
         self.graph.output_items = [
             (name, item) for (name, _), (_, item) in zip(spec.outputs, outputs, strict=True)
         ]
+        self.check_deep_outputs(outputs, x)
         self.graph.program = self.program
         return self.graph
+
+    def check_deep_outputs(self, outputs: list, last: str) -> None:
+        """An output taken from inside a block (or from a repeat) is read, in the generated
+        source, from the model that the other outputs make: it must feed one of them."""
+        trunk = [node for node, item in outputs if item is not None] or [last]
+        feeding, stack = set(), list(trunk)
+        while stack:
+            node = stack.pop()
+            if node not in feeding:
+                feeding.add(node)
+                stack.extend(self.graph[node].inputs)
+        for (node, item), (name, loc) in zip(outputs, self.spec.outputs, strict=True):
+            if item is None and node not in feeding:
+                raise SpecError(
+                    f"the output '{name}' feeds none of the model's other outputs",
+                    loc,
+                    hint="an output inside a block must lie on the way to another output; "
+                    "name an item of the model instead",
+                )
 
     def check_constraints(self) -> None:
         """The spec's constraints on its params, before anything is built from them."""
@@ -375,22 +395,30 @@ class Expander:
             )
 
     def output(self, name: str, loc: Loc) -> tuple[str, object]:
-        if name not in self.taps:
-            raise SpecError(
-                f"unknown tap '{name}' in outputs",
-                loc,
-                hint=did_you_mean(name, self.taps)
-                or "outputs name items of the model (or of its side paths)",
-            )
-        node, item, unsure = self.taps[name]
-        if unsure is not None:
-            raise SpecError(
-                f"the output '{name}' is made {unsure}",
-                loc,
-                hint="an output names an item that runs exactly once: take it from a "
-                "named item after the repeat or the condition",
-            )
-        return node, item
+        """The layer an output names, and the model item it is (None: taken by its layer's
+        name, from inside a block or a branch, or made by a repeat)."""
+        if name in self.taps:
+            node, item, unsure = self.taps[name]
+            if unsure == "under a condition":
+                raise SpecError(
+                    f"the output '{name}' is made {unsure}",
+                    loc,
+                    hint="an output names an item that is always there: take it from a "
+                    "named item after the condition",
+                )
+            return node, item if unsure is None else None
+        region = self.graph.regions.get(tuple(name.split(SCOPE_SEPARATOR)))
+        if region is not None and region.output is not None:
+            return region.output, None
+        if name in self.graph:
+            return name, None
+        raise SpecError(
+            f"unknown tap '{name}' in outputs",
+            loc,
+            hint=did_you_mean(name, self.taps)
+            or "outputs name items of the model, or any tensor by its scope path "
+            "(mixed5.branch7x7dbl, a layer's name)",
+        )
 
     # --- paths -----------------------------------------------------------------------
 
@@ -521,6 +549,7 @@ class Expander:
             self.bind(Ref(item.name, item.loc), x, fixed=True)
         if item.bind is not None:
             self.bind_outputs(item.bind, outputs or [x], f"'{local}'")
+        region.output = x
         if not scope:  # the model's own items are taps, for `outputs:`
             unsure = "inside a repeat" if repeat else "under a condition" if guarded else None
             self.taps[local] = (x, item, unsure)
@@ -606,11 +635,13 @@ class Expander:
         for branch in merge.branches:
             if not self.holds(branch.condition, env):
                 continue
-            self.graph.regions[(*scope, branch.name)] = Region("branch", branch.loc)
+            region = Region("branch", branch.loc)
+            self.graph.regions[(*scope, branch.name)] = region
             self.tensors = merge_scope.new_child()
             end = self.items(branch.path, x, env, (*scope, branch.name), None)
             if not isinstance(end, list):
                 merge_scope[branch.name] = (end, True)
+                region.output = end
             ends.extend(end if isinstance(end, list) else [end])
         self.tensors = outer
         return ends

@@ -78,6 +78,7 @@ class Region:
     args: dict = field(default_factory=dict)  # a block instance's bound arguments
     # the repeat that made it and in which iteration (items directly in a repeat's body)
     repeat: tuple[RepeatRegion, int] | None = None
+    output: str | None = None  # the layer whose output is the region's result
 
 
 class Graph:
@@ -98,7 +99,9 @@ class Graph:
         # repeat iteration; the source generator's shape comments come from here
         self.item_outputs: dict[int, list[tuple[str, str]]] = {}
         self.program: Program | None = None  # what the graph was run from
-        self.output_items: list = []  # (name, program item) for each of `outputs:`, in order
+        # (name, program item) for each of `outputs:`, in order; the item is None for an
+        # output taken by its layer (inside a block or a branch, or made by a repeat)
+        self.output_items: list = []
         # some expression read a tensor's shape: the layers depend on the input size
         self.reads_shapes = False
 

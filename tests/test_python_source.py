@@ -219,17 +219,52 @@ def test_an_output_in_the_middle_of_a_side_path_is_its_own_tensor(tmp_path):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
 
 
-def test_an_output_made_inside_a_repeat_is_refused_by_check(tmp_path):
-    spec = tmp_path / "repeat_output.yaml"
+DEEP_OUTPUTS = """archgen: 1
+name: deep
+input: [8, 8, 3]
+blocks:
+  tower:
+    concat:
+      left: [conv2d: {filters: 4, kernel: 1}, relu]
+      right: [conv2d: {filters: 2, kernel: 3, padding: same}]
+model:
+  - repeat: 2
+    seq: [conv2d: {filters: 4, kernel: 1, name: "c${i}"}]
+  - tower: {name: mixed}
+  - global_avg_pool
+  - dense: {units: 3, name: main}
+outputs: [main, c0, mixed.left, mixed.right.conv2d]
+"""
+
+
+def test_outputs_name_any_tensor_by_its_scope_path(tmp_path):
+    """An output from a repeat or from inside a block or branch: the generated source reads
+    it by its layer's name from the model the other outputs make."""
+    spec = tmp_path / "deep.yaml"
+    spec.write_text(DEEP_OUTPUTS)
+    arch = archgen.load(spec)
+    assert arch.graph.outputs == ["main", "c0", "mixed.left.relu", "mixed.right.conv2d"]
+    assert [n.shape for n in arch.outputs] == [(3,), (8, 8, 4), (8, 8, 4), (8, 8, 2)]
+    source = arch.python_source()
+    assert 'trunk.get_layer("mixed.left.relu").output' in source
+    generated = import_source(source, tmp_path, "deep_outputs").build_model()
+    runtime = arch.keras_model()
+    generated.set_weights(runtime.get_weights())
+    batch = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype(np.float32)
+    for ours, theirs in zip(
+        generated.predict(batch, verbose=0), runtime.predict(batch, verbose=0), strict=True
+    ):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+    # an output inside a block that feeds no other output cannot be read that way
     spec.write_text(
-        "archgen: 1\nname: r\ninput: [8, 8, 3]\nmodel:\n"
-        '  - repeat: 2\n    seq: [conv2d: {filters: 4, kernel: 1, name: "c${i}"}]\n'
-        "  - global_avg_pool\noutputs: [c0, global_avg_pool]\n"
+        "archgen: 1\nname: d\ninput: [8, 8, 3]\nblocks:\n  head:\n    seq:\n"
+        "      - side: [global_max_pool: {name: peek}]\n      - global_avg_pool\n"
+        "model: [head: {name: h}]\noutputs: [h, h.peek]\n"
     )
     with pytest.raises(archgen.SpecError) as error:
         archgen.load(spec)
-    assert "made inside a repeat" in str(error.value)
-    assert error.value.loc.line == 8
+    assert error.value.message == "the output 'h.peek' feeds none of the model's other outputs"
+    assert error.value.loc.line == 10
 
 
 EXPRESSIONS = """archgen: 1

@@ -160,7 +160,7 @@ class Generator:
         )
         self.module = Namespace({"keras", "layers", "math", "build_model", *self.custom})
         self.imports_math = False  # set when an expression uses ceil or floor
-        self.output_ids = {id(item) for _, item in self.graph.output_items}
+        self.output_ids = {id(item) for _, item in self.graph.output_items if item is not None}
         self.signatures = {name: self._signature(f) for name, f in self.program.blocks.items()}
 
     def _signature(self, function: BlockFunction) -> Signature:
@@ -540,13 +540,27 @@ class Generator:
                 fn.emit(f"input_shape = {self.value(list(program.input_exprs), fn)}")
         fn.emit(f"inputs = keras.Input(shape=input_shape, name={self.graph.input.name!r})")
         result = self.path(program.model, "inputs", "x", fn, [])
-        outputs = [fn.outputs[id(item)] for _, item in self.graph.output_items] or [result]
+        outputs = self._outputs(fn, result)
         returned = outputs[0] if len(outputs) == 1 else f"[{', '.join(outputs)}]"
         fn.emit(f"return keras.Model(inputs, {returned}, name={program.name!r})")
         params = [f"{env[p]}={self.value(v, fn)}" for p, v in program.params.items()]
         default = None if program.input_exprs else list(program.input)
         params.append(f"input_shape={self.value(default, fn)}")
         return {"params": ", ".join(params), "body": "\n".join(fn.lines)}
+
+    def _outputs(self, fn: Function, result: str) -> list[str]:
+        """What build_model returns. An output from inside a block (or made by a repeat) is
+        read by its layer's name from the model the other outputs make."""
+        items = self.graph.output_items
+        direct = [fn.outputs[id(item)] for _, item in items if item is not None]
+        if all(item is not None for _, item in items):
+            return direct or [result]
+        trunk = fn.names.add("trunk")
+        fn.emit(f"{trunk} = keras.Model(inputs, [{', '.join(dict.fromkeys(direct or [result]))}])")
+        return [
+            fn.outputs[id(item)] if item is not None else f"{trunk}.get_layer({node!r}).output"
+            for (_, item), node in zip(items, self.graph.outputs, strict=True)
+        ]
 
     def _allocate(self, body, fn: Function) -> None:
         """A variable for each tensor the function reads by name (an item's name, or one
