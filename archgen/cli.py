@@ -38,11 +38,18 @@ exit codes:
 
 
 def spec_files(paths: list[str]) -> list[Path]:
-    """The spec files named, folders expanded to their *.yaml files in name order."""
+    """The spec files named, folders expanded to their *.yaml and *.yml files in name
+    order. A folder without one is bad usage: a CI step that checks nothing should fail."""
     files: list[Path] = []
     for name in paths:
         path = Path(name)
-        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        if not found:
+            raise UsageError(f"{name}: no spec files (*.yaml, *.yml) in this folder")
+        files.extend(found)
     return files
 
 

@@ -28,8 +28,8 @@ def load_spec(
     return evaluate_input(spec)
 
 
-def _load_chain(path: Path, chain: list[Path], limits: Limits) -> Spec:
-    doc = load_file(path, limits)
+def _load_chain(path: Path, chain: list[Path], limits: Limits, named_at: Loc | None = None) -> Spec:
+    doc = load_file(path, limits, named_at)
     base = None
     if isinstance(doc, dict) and "extends" in doc:
         loc = doc.value_loc("extends")
@@ -42,9 +42,13 @@ def _load_chain(path: Path, chain: list[Path], limits: Limits) -> Spec:
             )
         # shown as the user would write it (relative to where they are); compared resolved
         base_path = Path(os.path.normpath(path.parent / target))
-        seen = [*chain, path.resolve()]
-        if base_path.resolve() in seen:
-            start = seen.index(base_path.resolve())
+        seen = [*chain, path.resolve()]  # read already: no loop of links
+        try:
+            real_base = base_path.resolve()
+        except RuntimeError:  # Python 3.11 reports a loop of links this way
+            raise SpecError(f"{target!r} is a loop of symbolic links", loc) from None
+        if real_base in seen:
+            start = seen.index(real_base)
             cycle = " -> ".join(p.name for p in [*seen[start:], base_path])
             raise SpecError(
                 f"'extends' makes a cycle: {cycle}",
@@ -53,13 +57,13 @@ def _load_chain(path: Path, chain: list[Path], limits: Limits) -> Spec:
             )
         if len(seen) > MAX_EXTENDS_DEPTH:
             raise SpecError(f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'", loc)
-        if not base_path.is_file():
+        if not base_path.exists() and not base_path.is_symlink():
             raise SpecError(
                 f"'extends' names {target!r}, which does not exist",
                 loc,
                 hint=f"looked for {base_path}",
             )
-        base = _load_chain(base_path, seen, limits)
+        base = _load_chain(base_path, seen, limits, loc)
     return parse_spec(doc, str(path), base)
 
 

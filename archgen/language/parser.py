@@ -532,7 +532,7 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
     expect(doc, dict, "a spec", getattr(doc, "loc", doc_loc), "archgen: 1")
     check_keys(doc, TOP_LEVEL_KEYS, "the spec")
     version = doc.get("archgen")
-    if version != SPEC_VERSION:
+    if version is True or version != SPEC_VERSION:  # true == 1 in Python, not in a spec
         raise SpecError(
             "missing 'archgen: 1'" if version is None else f"unknown spec version {version!r}",
             doc.value_loc("archgen") if "archgen" in doc else doc.loc,

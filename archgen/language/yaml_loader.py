@@ -11,7 +11,9 @@ we then build plain Python values ourselves, so that
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,7 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
 }
 _MAP_TAG = "tag:yaml.org,2002:map"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _constructor = yaml.constructor.SafeConstructor()
 # Characters that escapes ("\e", "\x1b", "\u202e") can put into a string: terminal
@@ -93,20 +96,56 @@ def located(value, loc: Loc):
     return value
 
 
-def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
+def load_file(path: str | Path, limits: Limits = DEFAULT_LIMITS, named_at: Loc | None = None):
+    """Read and parse one spec file. `named_at` is where another spec names it (extends:),
+    where an error about the file itself points."""
     path = Path(path)
+    return load_text(read_spec_bytes(path, limits, named_at), str(path), limits)
+
+
+def read_spec_bytes(path: Path, limits: Limits, named_at: Loc | None = None) -> bytes:
+    """The bytes of a spec file, read only if it is what it seems: a regular file in the
+    folder it is named from (a symbolic link that leads out of that folder is not followed:
+    a spec from a stranger could point at a secret), at most Limits.max_file_bytes long
+    whatever stat says (a device reports 0), and never a pipe, which would block."""
+    where = named_at or Loc(str(path), 0, 0)
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            raise SpecError(
-                f"the file is {size:,} bytes, more than the limit of {limits.max_file_bytes:,}",
-                Loc(str(path), 1, 1),
-                hint="a spec this large is unusual; split it, or raise Limits.max_file_bytes",
-            )
-        data = path.read_bytes()
-    except OSError as exc:  # missing, a folder, no permission: not the spec's fault
-        raise EnvError(f"cannot read the file: {exc.strerror}", Loc(str(path), 0, 0)) from None
-    return load_text(data, str(path), limits)
+        real = path.resolve(strict=True)
+        folder = Path(os.path.abspath(path)).parent.resolve()
+    except RuntimeError:  # Python 3.11 reports a loop of links this way
+        reason = "it is a loop of symbolic links"
+        raise EnvError(_cannot_read(path, reason, named_at), where, hint="remove a link") from None
+    except OSError as exc:  # missing, no permission: not the spec's fault
+        raise EnvError(_cannot_read(path, exc.strerror, named_at), where) from None
+    if not real.is_relative_to(folder):
+        reason = "it links to a file outside its folder, and archgen does not follow such links"
+        raise EnvError(_cannot_read(path, reason, named_at), where, hint=_LINK_HINT)
+    try:
+        descriptor = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise EnvError(_cannot_read(path, exc.strerror, named_at), where) from None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            reason = "it is not a regular file (a folder, a device or a pipe)"
+            raise EnvError(_cannot_read(path, reason, named_at), where, hint="a spec is a file")
+        data = os.read(descriptor, limits.max_file_bytes + 1)
+    finally:
+        os.close(descriptor)
+    if len(data) > limits.max_file_bytes:
+        raise SpecError(
+            f"the file is more than the limit of {limits.max_file_bytes:,} bytes",
+            where,
+            hint="a spec this large is unusual; split it, or raise Limits.max_file_bytes",
+        )
+    return data
+
+
+_LINK_HINT = "copy the spec into the folder, or name the file it points to directly"
+
+
+def _cannot_read(path: Path, reason: str, named_at: Loc | None) -> str:
+    """The file is named by the error's location, unless another spec names it there."""
+    return f"cannot read {path if named_at else 'the file'}: {reason}"
 
 
 def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS):
@@ -115,6 +154,7 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
         data = _decode(data, filename)
     if len(data) > limits.max_file_bytes:
         raise SpecError("the text is larger than the file size limit", Loc(filename, 1, 1))
+    _check_line_breaks(data, filename)
     try:
         _check_events(data, filename, limits)  # before the composer recurses or aliases expand
         node = yaml.compose(data, Loader=_Loader)
@@ -143,6 +183,24 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
             "the file is empty", Loc(filename, 1, 1), hint="a spec starts with 'archgen: 1'"
         )
     return _Builder(filename, limits).build(node, 0)
+
+
+# YAML reads these as line breaks, where editors and diffs show one line: a "comment" could
+# hide a layer. Only \n and \r\n end lines in a spec.
+_ODD_BREAK = re.compile("\r(?!\n)|[\u2028\u2029\x85]")
+
+
+def _check_line_breaks(text: str, filename: str) -> None:
+    odd = _ODD_BREAK.search(text)
+    if odd:
+        before = text[: odd.start()]
+        line, col = before.count("\n") + 1, odd.start() - (before.rfind("\n") + 1) + 1
+        raise SpecError(
+            f"the line break U+{ord(odd.group()):04X} is not allowed: YAML starts a new line "
+            "there, where editors show one line",
+            Loc(filename, line, col),
+            hint="end lines with \\n (or \\r\\n) only",
+        )
 
 
 def _too_deep(depth: int, loc: Loc) -> SpecError:
@@ -298,6 +356,19 @@ class _Builder:
         return out
 
     def scalar(self, node):
+        if node.tag == _TIMESTAMP_TAG:
+            raise SpecError(
+                f"{node.value!r} reads as a date in YAML",
+                self.loc(node),
+                hint=f"quote it if you mean text: '{node.value}'",
+            )
+        if node.tag == "tag:yaml.org,2002:int" and ":" in node.value:
+            raise SpecError(
+                f"{node.value!r} reads as a base-60 number in YAML 1.1 "
+                f"({_constructor.construct_yaml_int(node)})",
+                self.loc(node),
+                hint=f"quote it if you mean text: '{node.value}'",
+            )
         self.check_tag(node, None)
         try:
             value = _constructor.yaml_constructors[node.tag](_constructor, node)
