@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archgen.limits import MAX_ERRORS_SHOWN
+
 
 @dataclass(frozen=True, slots=True)
 class Loc:
@@ -94,10 +96,13 @@ class SpecErrors(SpecError):
         self.errors = errors
 
     def render(self, color: bool = False) -> str:
-        return "\n\n".join(error.render(color) for error in self.errors)
+        shown = [error.render(color) for error in self.errors[:MAX_ERRORS_SHOWN]]
+        if len(self.errors) > MAX_ERRORS_SHOWN:
+            shown.append(f"... and {len(self.errors) - MAX_ERRORS_SHOWN:,} more errors")
+        return "\n\n".join(shown)
 
     def as_dicts(self) -> list[dict]:
-        return [error.as_dict() for error in self.errors]
+        return [error.as_dict() for error in self.errors[:MAX_ERRORS_SHOWN]]
 
 
 class Collector:

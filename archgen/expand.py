@@ -58,7 +58,7 @@ from archgen.language.ast import (
 )
 from archgen.language.expr import SHAPE_NAMES, evaluate, free_names
 from archgen.language.parser import NAME_CHARS
-from archgen.limits import MAX_LAYERS, MAX_REPEAT
+from archgen.limits import MAX_LAYERS, MAX_NAME_LENGTH, MAX_REPEAT
 from archgen.ops import REGISTRY, AttrError, ShapeError, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
 from archgen.passes.shapes import shape_of
@@ -563,6 +563,14 @@ class Expander:
         if isinstance(name, AutoName):
             return name.kind if name.number is None else f"{name.kind}_{name.number.evaluate(env)}"
         local = name.evaluate(env)
+        if len(local) > MAX_NAME_LENGTH:  # a template filled with a long text
+            raise SpecError(
+                f"the name {name.text!r} makes a name of {len(local):,} characters, more than "
+                f"the limit of {MAX_NAME_LENGTH}",
+                name.loc,
+                hint="names become layer names and scope paths; keep them short",
+                scope=" > ".join(scope),
+            )
         if not NAME_CHARS.fullmatch(local):  # a template filled with text: check what it made
             raise SpecError(
                 f"the name {name.text!r} makes {local!r}, which has characters "

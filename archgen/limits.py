@@ -21,11 +21,17 @@ MAX_YAML_DEPTH = 64
 
 # --- the spec language (archgen.language) ---------------------------------------------------
 
+# Errors shown from one file: past this, "... and N more" (fix the first ones first).
+MAX_ERRORS_SHOWN = 50
+
 # `extends` links in one chain (a variant of a variant of ...): 16 links, so 17 specs.
 MAX_EXTENDS_DEPTH = 16
 # Blocks inside blocks, branches inside branches: the expander, the source generator and
 # the diagrams recurse on them, so deeper nesting would end in a RecursionError.
 MAX_NESTING = 64
+# Names of blocks, items, arguments (also once a name template is filled in): a layer's
+# name is its scope path, so long names multiply through every layer inside.
+MAX_NAME_LENGTH = 64
 # Numbers, names, operators and parentheses in one `${...}` expression (parsed recursively).
 MAX_TOKENS = 100
 # The magnitude of any value an expression computes: no huge-integer arithmetic, no overflow.

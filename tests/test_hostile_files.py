@@ -110,3 +110,45 @@ def test_yaml_surprises_are_refused_honestly(tmp_path, text, message, where):
     run = check(path.name, cwd=tmp_path)
     assert run.returncode == 1
     assert message in run.stderr and f"s.yaml{where}" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Python would spend its time converting these before any check could look
+        (
+            SPEC.replace("[relu]", "[dense: {units: 0x" + "f" * 5000 + "}]"),
+            "is larger than archgen's limit",
+        ),
+        (
+            SPEC.replace("[relu]", "[dense: {units: " + "9" * 5000 + "}]"),
+            "is larger than archgen's limit",
+        ),
+        (
+            SPEC.replace("[8, 8, 3]", "[1000000000, 1000000000, 3]"),
+            "whole numbers from 1 to 1,048,576",
+        ),
+        (
+            SPEC.replace("name: a\n", "name: a\nparams: {tag: " + "x" * 70 + "}\n").replace(
+                "[relu]", '[relu: {name: "r${tag}"}]'
+            ),
+            "makes a name of 71 characters",
+        ),
+    ],
+)
+def test_accepted_sizes_are_bounded(tmp_path, text, message):
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    run = check(path.name, cwd=tmp_path)
+    assert run.returncode == 1 and message in run.stderr, run.stderr
+    assert len(run.stderr) < 2000  # the 5,000 digits are not echoed back
+
+
+def test_many_errors_are_capped(tmp_path):
+    model = "\n".join(f"  - relux{i}" for i in range(120))
+    path = tmp_path / "s.yaml"
+    path.write_text(SPEC.replace("model: [relu]", "model:\n" + model))
+    run = check(path.name, cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.count("error:") == 50
+    assert "... and 70 more errors" in run.stderr

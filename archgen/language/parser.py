@@ -26,6 +26,7 @@ from archgen.language.ast import (
 )
 from archgen.language.expr import NAME_RE, SHAPE_NAMES, Expr, evaluate, parse_value
 from archgen.language.yaml_loader import YMap, located
+from archgen.limits import MAX_NAME_LENGTH, MAX_SIZE
 from archgen.ops import REQUIRED
 
 SPEC_VERSION = 1
@@ -63,7 +64,6 @@ RESERVED = {
 }
 CONDITION_EXAMPLE = 'if: "${strides == 2}"'
 NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
-MAX_NAME_LENGTH = 64
 
 
 def expect(value, kind: type, what: str, loc: Loc, example: str):
@@ -212,7 +212,7 @@ def parse_input(value, loc: Loc, example: str = "[224, 224, 3]", params: bool = 
     if len(sizes) not in (1, 3) or not all(isinstance(n, Expr) or _is_size(n) for n in sizes):
         raise SpecError(
             "input must be [height, width, channels] (or [size] for a vector) of whole "
-            f"numbers >= 1, not {list(value)}",
+            f"numbers from 1 to {MAX_SIZE:,}, not {list(value)}",
             loc,
             hint=f"input: {example}" + (" (or $size)" if params else ""),
         )
@@ -220,7 +220,7 @@ def parse_input(value, loc: Loc, example: str = "[224, 224, 3]", params: bool = 
 
 
 def _is_size(n) -> bool:
-    return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+    return isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_SIZE
 
 
 def evaluate_input(spec: Spec) -> Spec:

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from archgen.errors import EnvError, Loc, SpecError
-from archgen.limits import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_VALUES
+from archgen.limits import MAX_FILE_BYTES, MAX_NUMBER, MAX_YAML_DEPTH, MAX_YAML_VALUES
 
 try:  # libyaml is several times faster; locations are the same
     _Loader = yaml.CSafeLoader
@@ -370,10 +370,23 @@ class _Builder:
                 hint=f"quote it if you mean text: '{node.value}'",
             )
         self.check_tag(node, None)
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 24:  # before Python
+            raise SpecError(  # converts it: 0x and 4,300 digits cost time, not sense
+                f"the number {node.value[:24]}... is larger than archgen's limit of "
+                f"{MAX_NUMBER:.0e}",
+                self.loc(node),
+                hint="check the value",
+            )
         try:
             value = _constructor.yaml_constructors[node.tag](_constructor, node)
         except (yaml.constructor.ConstructorError, ValueError) as exc:
             raise SpecError(f"bad value {node.value!r}: {exc}", self.loc(node)) from None
+        if isinstance(value, int) and abs(value) > MAX_NUMBER:
+            raise SpecError(
+                f"the number {value:,} is larger than archgen's limit of {MAX_NUMBER:.0e}",
+                self.loc(node),
+                hint="check the value",
+            )
         bad = _CONTROL.search(value) if isinstance(value, str) else None
         if bad:
             raise SpecError(
