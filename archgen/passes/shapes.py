@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from math import prod
+
 from archgen.ir import Graph
 from archgen.ops import REGISTRY, ShapeError
-from archgen.ops.base import format_shape, prod
+from archgen.ops.base import format_shape
 
 # A tensor larger than this (elements per example) is refused before Keras
 # would try to allocate it.
