@@ -18,7 +18,7 @@ from archgen.backends.keras_runtime import keras_arguments, layer_class
 from archgen.errors import Loc
 from archgen.ir import Node
 from archgen.ops import INTERNAL, REGISTRY, AttrError
-from archgen.ops.base import OpDef
+from archgen.ops.base import OpDef, choice
 from archgen.ops.table import BEGIN, END, markdown
 from tests.conftest import ROOT
 
@@ -95,6 +95,20 @@ def _default_problems(op: OpDef, values: dict, cls) -> list[str]:
     ]
 
 
+def _choice_problems(op: OpDef, values: dict, cls, keras) -> list[str]:
+    """Every choice an attribute offers (activation names, paddings...) is one Keras takes."""
+    found = []
+    inputs = [keras.Input(shape=PROBE_INPUT)] * (2 if op.merge else 1)
+    for attr in op.attrs:
+        for option in attr.type.schema.get("enum", []) if attr.keras else []:
+            call = op.keras_call({**values, attr.name: option})
+            try:
+                cls(*call.args, **dict(call.kwargs))(inputs if op.merge else inputs[0])
+            except (ValueError, TypeError, KeyError) as exc:
+                found.append(f"{attr.name}: Keras refuses {option!r} ({exc})")
+    return found
+
+
 def problems(op: OpDef, keras) -> list[str]:
     found = _declaration_problems(op)
     missing, cls = _keras_class_problems(op, keras)
@@ -105,6 +119,7 @@ def problems(op: OpDef, keras) -> list[str]:
     found += _rule_problems(op, values, cls, keras)
     if op.name != "input":
         found += _default_problems(op, values, cls)
+        found += _choice_problems(op, values, cls, keras)
     return found
 
 
@@ -135,6 +150,15 @@ PLANTED = [
         "default of momentum is 0.9",
     ),
     (dataclasses.replace(REGISTRY["max_pool"], shape=REGISTRY["flatten"].shape), "shape rule"),
+    (
+        dataclasses.replace(
+            REGISTRY["activation"],
+            attrs=(
+                dataclasses.replace(REGISTRY["activation"].attrs[0], type=choice("relu", "rleu")),
+            ),
+        ),
+        "function: Keras refuses 'rleu'",
+    ),
 ]
 
 
