@@ -14,13 +14,14 @@ import re
 
 import pytest
 
+import archgen
 from archgen.backends.keras_runtime import keras_arguments, layer_class
-from archgen.errors import Loc
+from archgen.errors import Loc, SpecError
 from archgen.ir import Node
 from archgen.ops import INTERNAL, REGISTRY, AttrError
 from archgen.ops.base import OpDef, choice
 from archgen.ops.table import BEGIN, END, markdown
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_spec
 
 HERE = Loc("test", 1, 1)
 PROBE_INPUT = (8, 8, 3)  # every op's example attributes fit a map of this shape
@@ -259,3 +260,32 @@ def test_batch_norm_params_split_like_keras(keras):
             trainable,
             layer.count_params() - trainable,
         )
+
+
+@pytest.mark.parametrize(
+    "settings", [{}, {"alpha": 0.3, "k": 1.0, "beta": 0.5, "n": 3}, {"n": 7, "alpha": 0.05}]
+)
+def test_lrn_computes_what_seed_003_and_tensorflow_compute(settings, keras):
+    """archgen's LRN2D against the seed's (its Keras 3 port) and tf.nn's own LRN."""
+    import numpy as np
+    import tensorflow as tf
+
+    from archgen.backends.custom_layers import LRN2D
+    from tests.references.seed_models import LRN2D as SeedLRN2D
+
+    x = np.random.default_rng(0).normal(0.0, 3.0, (2, 5, 4, 9)).astype(np.float32)
+    ours = np.asarray(LRN2D(**settings)(x))
+    np.testing.assert_array_equal(ours, np.asarray(SeedLRN2D(**settings)(x)))
+    seed = {"alpha": 1e-4, "k": 2, "beta": 0.75, "n": 5, **settings}
+    theirs = tf.nn.local_response_normalization(
+        x, depth_radius=seed["n"] // 2, bias=seed["k"], alpha=seed["alpha"], beta=seed["beta"]
+    )
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-5)
+    assert np.abs(ours - x / seed["k"] ** seed["beta"]).max() > 1e-3  # the sum counts
+
+
+def test_lrn_refuses_an_even_window(tmp_path):
+    path = write_spec(tmp_path, "archgen: 1\nname: n\ninput: [4, 4, 8]\nmodel: [lrn: {n: 4}]\n")
+    with pytest.raises(SpecError, match="must be odd, got 4") as error:
+        archgen.load(path)
+    assert error.value.loc.line == 4

@@ -27,6 +27,7 @@ from archgen.ops.base import (
     REQUIRED,
     UNIT_FLOAT,
     Attr,
+    AttrError,
     AttrType,
     OpDef,
     ShapeError,
@@ -236,6 +237,32 @@ BATCH_NORM = OpDef(
     params=_batch_norm_params,
     flops=no_flops,
     keras_class="BatchNormalization",
+)
+
+
+def _odd(value):
+    value = POSITIVE(value)
+    if value % 2 == 0:  # the window is centred on each channel
+        raise AttrError(f"must be odd, got {value}")
+    return value
+
+
+LRN = OpDef(
+    name="lrn",
+    family="norm",
+    help="local response normalization across channels, as in AlexNet and GoogLeNet: "
+    "x / (k + alpha * sum of x^2 over the n channels around it) ^ beta",
+    attrs=(
+        Attr("alpha", POSITIVE_FLOAT, 1e-4, "scale of the sum of squares", keras="alpha"),
+        Attr("k", POSITIVE_FLOAT, 2, "added to the scaled sum", keras="k"),
+        Attr("beta", POSITIVE_FLOAT, 0.75, "exponent of the divisor", keras="beta"),
+        Attr("n", AttrType("odd int >= 1", _odd, POSITIVE.schema), 5, "channels summed", "n"),
+    ),
+    shape=_same_shape,
+    params=no_params,
+    flops=no_flops,
+    keras_class="LRN2D",
+    custom_layer=True,
 )
 
 ACTIVATION_OP = OpDef(
@@ -560,6 +587,7 @@ ALL = (
     DEPTHWISE_CONV2D,
     SEPARABLE_CONV2D,
     BATCH_NORM,
+    LRN,
     ACTIVATION_OP,
     DROPOUT,
     SCALE,
