@@ -29,6 +29,8 @@ def _attr_schema(attr) -> dict:
     schema["description"] = f"{attr.help} ({attr.type.name}; " + (
         "required)" if attr.required else f"default {json.dumps(default)})"
     )
+    if attr.required:  # editors offer it when they complete the argument
+        schema["examples"] = [attr.example]
     return schema
 
 

@@ -13,6 +13,7 @@ import pytest
 
 import archgen
 from archgen.backends.graphviz import (
+    DEFAULT_FAMILY_COLOR,
     LEGEND_ID,
     GraphvizMissing,
     cluster_id,
@@ -360,6 +361,48 @@ def test_legend_names_the_families_drawn(small):
     for family in ("input", "conv", "activation", "pool", "merge", "dense"):
         assert f" {family} </TD>" in legend
     assert " norm </TD>" not in legend  # no batch norm in this net
+
+
+NEW_OP_SPEC = """\
+archgen: 1
+name: new_op_net
+input: [8, 8, 3]
+model:
+  - conv2d: {filters: 4, kernel: 3}
+  - gain: {factor: 2.5}
+  - gain: {factor: "<b>&\\\\"}
+  - global_avg_pool
+"""
+
+
+def test_a_new_op_of_a_new_family_draws_from_its_declaration(tmp_path, monkeypatch):
+    """An op declared in the registry and nowhere else: a default colour, a legend cell and a
+    label made of its required attribute; spec text in the label stays escaped."""
+    from archgen.ops.base import Attr, AttrType, OpDef, no_flops, no_params
+
+    gain = OpDef(
+        name="gain",
+        family="exotic",
+        help="a test op",
+        attrs=(Attr("factor", AttrType("anything", lambda value: value), example=2.0),),
+        shape=lambda a, inputs: inputs[0],
+        params=no_params,
+        flops=no_flops,
+        keras_class="Identity",
+    )
+    monkeypatch.setitem(REGISTRY, "gain", gain)
+    arch = archgen.load(write_spec(tmp_path, NEW_OP_SPEC))
+    for level in ("layers", "blocks"):
+        dot = dot_source(arch, level)
+        line = next(line for line in dot.splitlines() if line.strip().startswith("gain_1 ["))
+        assert f'fillcolor="{DEFAULT_FAMILY_COLOR}"' in line
+        legend = next(line for line in dot.splitlines() if line.strip().startswith("legend ["))
+        assert f'<TD BGCOLOR="{DEFAULT_FAMILY_COLOR}" BORDER="1"' in legend
+        assert legend.index(" conv </TD>") < legend.index(" exotic </TD>")
+        assert render(dot, "svg").startswith(b"<?xml")  # dot reads it
+    layers = dot_source(arch, "layers")
+    assert '<B>gain_1</B> <FONT COLOR="#5f6b7a">gain 2.5</FONT>' in layers
+    assert "gain &lt;b&gt;&amp;\\</FONT>" in layers and "<b>&" not in layers
 
 
 def test_output_is_deterministic(tmp_path):

@@ -7,9 +7,6 @@ output shape, parameters) with the same totals; the Keras model archgen builds h
 weights in the same order and, given the reference's weights, predicts the same. Every number
 compared comes from the reference model built here; the literal totals are written out once
 more so that a change to a reference shows.
-
-seed_models.googlenet_lrn has no spec: it needs local response normalization, which archgen
-has no op for.
 """
 
 from __future__ import annotations
@@ -47,6 +44,7 @@ NETWORKS = [
     Network("alexnet.yaml", "seed_models:alexnet", params=182_759_306),
     Network("resnet34.yaml", "seed_models:resnet34", params=21_311_754),
     Network("googlenet.yaml", "seed_models:googlenet", params=9_121_976),
+    Network("googlenet_lrn.yaml", "seed_models:googlenet_lrn", params=10_334_030),
     Network("inception_v3_cifar10.yaml", "seed_models:inception_v3_cifar10", params=720_446),
     Network(
         "inception_resnet_v2_small.yaml", "seed_models:inception_resnet_v2_small", params=848_746

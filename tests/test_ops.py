@@ -1,62 +1,202 @@
-"""The op registry against Keras itself: defaults, shapes and parameter counts."""
+"""The op registry against Keras itself: every op complete, defaults, shapes and parameters.
+
+`problems(op)` walks one declaration and lists what is missing or wrong in it; every op
+of the registry must have none, and an op planted with one fault must show that fault.
+The references are Keras' layers built from the declaration's own mapping, never
+archgen's output.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import re
 
 import pytest
 
+import archgen
 from archgen.backends.keras_runtime import keras_arguments, layer_class
-from archgen.errors import Loc
+from archgen.errors import Loc, SpecError
 from archgen.ir import Node
-from archgen.ops import REGISTRY
+from archgen.ops import INTERNAL, REGISTRY, AttrError
+from archgen.ops.base import OpDef, choice
+from archgen.ops.table import BEGIN, END, markdown
+from tests.conftest import ROOT, write_spec
 
 HERE = Loc("test", 1, 1)
-REQUIRED_VALUES = {
-    "filters": 4,
-    "kernel": 3,
-    "units": 5,
-    "rate": 0.5,
-    "function": "relu",
-    "height": 4,
-    "width": 6,
-    "scale": 0.5,
-    "shape": (8, 8, 3),
-    "size": 3,
-}
+PROBE_INPUT = (8, 8, 3)  # every op's example attributes fit a map of this shape
 
 
 def _normalize(value):
-    if isinstance(value, list):
-        return tuple(_normalize(v) for v in value)
-    if isinstance(value, tuple):
+    if isinstance(value, (list, tuple)):
         return tuple(_normalize(v) for v in value)
     return value
 
 
-@pytest.mark.parametrize(
-    "op", [op for op in REGISTRY.values() if op.name != "input"], ids=lambda op: op.name
-)
-def test_defaults_are_keras_defaults(op, keras):
-    """A back end may omit an attribute the spec did not set only if Keras' default is ours."""
-    required = {a.name: REQUIRED_VALUES[a.name] for a in op.attrs if a.required}
-    node = Node(
-        "probe",
-        op.name,
-        {a.name: a.type(required.get(a.name, a.default)) for a in op.attrs},
-        [],
-        ("probe",),
-        HERE,
-        HERE,
-    )
-    args, kwargs = keras_arguments(node)
-    explicit = layer_class(op.name, keras)(*args, **kwargs).get_config()
-    positional = [a for a in op.attrs if a.positional]
-    minimal = layer_class(op.name, keras)(*[required[a.name] for a in positional if a.required])
-    minimal = minimal.get_config()
+def example_values(op: OpDef) -> dict:
+    """Every attribute's normalized value: the example of a required one, else the default."""
+    return {a.name: a.type(a.sample) for a in op.attrs}
+
+
+def _declaration_problems(op: OpDef) -> list[str]:
+    found = []
+    for rule in ("shape", "params", "flops"):
+        if not callable(getattr(op, rule)):
+            found.append(f"no {rule} rule")
+    if not op.family:  # diagrams colour it (a family without a colour of its own: grey)
+        found.append("no family")
     for attr in op.attrs:
-        if attr.keras and not attr.required:
-            assert _normalize(minimal[attr.keras]) == _normalize(explicit[attr.keras]), attr.name
+        try:
+            attr.type(attr.sample)
+        except (AttrError, TypeError) as exc:
+            found.append(f"{attr.name}: its {'example' if attr.required else 'default'} {exc}")
+    return found
+
+
+def _keras_class_problems(op: OpDef, keras) -> tuple[list[str], type | None]:
+    try:
+        return [], layer_class(op, keras)
+    except AttributeError:
+        return [f"no Keras class {op.keras_class}"], None
+
+
+def _rule_problems(op: OpDef, values: dict, cls, keras) -> list[str]:
+    """Shape, parameters and FLOPs on the example, against the Keras layer built from it."""
+    inputs = [] if op.name == "input" else [PROBE_INPUT] * (2 if op.merge else 1)
+    shape = op.shape(values, inputs)
+    trainable, non_trainable = op.params(values, inputs, shape)
+    found = []
+    if not (isinstance(op.flops(values, inputs, shape), int) and isinstance(trainable, int)):
+        found.append("params or flops rule does not count in whole numbers")
+    if not isinstance(op.key_attributes(values), str):
+        found.append("no label")
+    if op.name == "input":
+        return found
+    call = op.keras_call(values)
+    layer = cls(*call.args, **dict(call.kwargs))
+    tensors = [keras.Input(shape=s) for s in inputs]
+    output = layer(tensors if op.merge else tensors[0])
+    if tuple(output.shape[1:]) != shape:
+        found.append(f"shape rule gives {shape}, Keras {tuple(output.shape[1:])}")
+    if trainable + non_trainable != layer.count_params():
+        found.append(f"params rule gives {trainable + non_trainable}, Keras {layer.count_params()}")
+    return found
+
+
+def _default_problems(op: OpDef, values: dict, cls) -> list[str]:
+    """A back end omits an attribute the spec did not set: Keras' default must be ours."""
+    call = op.keras_call(values)
+    explicit = cls(*call.args, **dict(call.kwargs)).get_config()
+    minimal = cls(*[values[a.name] for a in op.attrs if a.positional and a.required]).get_config()
+    return [
+        f"default of {attr.name} is {attr.default!r}, Keras' {minimal[attr.keras]!r}"
+        for attr in op.attrs
+        if attr.keras and not attr.required
+        if _normalize(minimal[attr.keras]) != _normalize(explicit[attr.keras])
+    ]
+
+
+def _choice_problems(op: OpDef, values: dict, cls, keras) -> list[str]:
+    """Every choice an attribute offers (activation names, paddings...) is one Keras takes."""
+    found = []
+    inputs = [keras.Input(shape=PROBE_INPUT)] * (2 if op.merge else 1)
+    for attr in op.attrs:
+        for option in attr.type.schema.get("enum", []) if attr.keras else []:
+            call = op.keras_call({**values, attr.name: option})
+            try:
+                cls(*call.args, **dict(call.kwargs))(inputs if op.merge else inputs[0])
+            except (ValueError, TypeError, KeyError) as exc:
+                found.append(f"{attr.name}: Keras refuses {option!r} ({exc})")
+    return found
+
+
+def problems(op: OpDef, keras) -> list[str]:
+    found = _declaration_problems(op)
+    missing, cls = _keras_class_problems(op, keras)
+    found += missing
+    if found:  # the rest needs a whole declaration
+        return found
+    values = example_values(op)
+    found += _rule_problems(op, values, cls, keras)
+    if op.name != "input":
+        found += _default_problems(op, values, cls)
+        found += _choice_problems(op, values, cls, keras)
+    return found
+
+
+@pytest.mark.parametrize("op", REGISTRY.values(), ids=lambda op: op.name)
+def test_every_op_is_declared_completely(op, keras):
+    assert problems(op, keras) == []
+
+
+CONV2D = REGISTRY["conv2d"]
+PLANTED = [
+    (dataclasses.replace(CONV2D, flops=None), "no flops rule"),
+    (dataclasses.replace(CONV2D, params=REGISTRY["flatten"].params), "params"),
+    (dataclasses.replace(CONV2D, keras_class="Conv9D"), "no Keras class Conv9D"),
+    (
+        dataclasses.replace(
+            CONV2D, attrs=(dataclasses.replace(CONV2D.attrs[0], example=None), *CONV2D.attrs[1:])
+        ),
+        "filters: its example",
+    ),
+    (
+        dataclasses.replace(
+            REGISTRY["batch_norm"],
+            attrs=tuple(
+                dataclasses.replace(a, default=0.9) if a.name == "momentum" else a
+                for a in REGISTRY["batch_norm"].attrs
+            ),
+        ),
+        "default of momentum is 0.9",
+    ),
+    (dataclasses.replace(REGISTRY["max_pool"], shape=REGISTRY["flatten"].shape), "shape rule"),
+    (
+        dataclasses.replace(
+            REGISTRY["activation"],
+            attrs=(
+                dataclasses.replace(REGISTRY["activation"].attrs[0], type=choice("relu", "rleu")),
+            ),
+        ),
+        "function: Keras refuses 'rleu'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("op", "fault"), PLANTED, ids=[fault for _, fault in PLANTED])
+def test_a_planted_incomplete_op_is_caught(op, fault, keras):
+    assert any(fault in problem for problem in problems(op, keras)), problems(op, keras)
+
+
+def test_op_declarations_cannot_leave_out_a_rule():
+    """params and flops are required keywords: "no parameters" is said, not assumed."""
+    declared = {f.name: f for f in dataclasses.fields(OpDef)}
+    for rule in ("shape", "params", "flops", "keras_class"):
+        assert declared[rule].default is dataclasses.MISSING, rule
+    with pytest.raises(TypeError, match="flops"):
+        OpDef(
+            name="x",
+            family="norm",
+            help="",
+            attrs=(),
+            shape=CONV2D.shape,
+            params=CONV2D.params,
+            keras_class="Conv2D",
+        )
+
+
+def test_docs_op_table_is_the_registry():
+    text = (ROOT / "docs" / "spec-language.md").read_text()
+    committed = re.search(re.escape(BEGIN) + r"\n(.*?)" + re.escape(END), text, re.DOTALL)
+    assert committed, "docs/spec-language.md lost its op table markers"
+    assert committed.group(1) == markdown(), (
+        "the op table is stale: run .venv/bin/python -m archgen.ops.table docs/spec-language.md"
+    )
+    for name in REGISTRY:
+        assert (f"| `{name}` |" in markdown()) == (name not in INTERNAL)
+
+
+# --- shapes and parameters over many settings ------------------------------------------------
 
 
 def _node(op: str, **attrs) -> Node:
@@ -86,7 +226,7 @@ def test_conv_shapes_and_params_match_keras(op, keras):
         except Exception:
             ours = None
         args, kwargs = keras_arguments(node)
-        layer = layer_class(op, keras)(*args, **kwargs)
+        layer = layer_class(REGISTRY[op], keras)(*args, **kwargs)
         theirs = tuple(layer.compute_output_shape((None, *shape))[1:])
         if min(theirs) <= 0:
             assert ours is None, (attrs, size)
@@ -105,9 +245,8 @@ def test_pool_shapes_match_keras(op, keras):
     ):
         node = _node(op, size=size, strides=strides, padding=padding)
         args, kwargs = keras_arguments(node)
-        theirs = tuple(
-            layer_class(op, keras)(*args, **kwargs).compute_output_shape((None, n, n, 4))[1:]
-        )
+        layer = layer_class(REGISTRY[op], keras)(*args, **kwargs)
+        theirs = tuple(layer.compute_output_shape((None, n, n, 4))[1:])
         assert REGISTRY[op].shape(node.attrs, [(n, n, 4)]) == theirs
 
 
@@ -121,3 +260,32 @@ def test_batch_norm_params_split_like_keras(keras):
             trainable,
             layer.count_params() - trainable,
         )
+
+
+@pytest.mark.parametrize(
+    "settings", [{}, {"alpha": 0.3, "k": 1.0, "beta": 0.5, "n": 3}, {"n": 7, "alpha": 0.05}]
+)
+def test_lrn_computes_what_seed_003_and_tensorflow_compute(settings, keras):
+    """archgen's LRN2D against the seed's (its Keras 3 port) and tf.nn's own LRN."""
+    import numpy as np
+    import tensorflow as tf
+
+    from archgen.backends.custom_layers import LRN2D
+    from tests.references.seed_models import LRN2D as SeedLRN2D
+
+    x = np.random.default_rng(0).normal(0.0, 3.0, (2, 5, 4, 9)).astype(np.float32)
+    ours = np.asarray(LRN2D(**settings)(x))
+    np.testing.assert_array_equal(ours, np.asarray(SeedLRN2D(**settings)(x)))
+    seed = {"alpha": 1e-4, "k": 2, "beta": 0.75, "n": 5, **settings}
+    theirs = tf.nn.local_response_normalization(
+        x, depth_radius=seed["n"] // 2, bias=seed["k"], alpha=seed["alpha"], beta=seed["beta"]
+    )
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-5)
+    assert np.abs(ours - x / seed["k"] ** seed["beta"]).max() > 1e-3  # the sum counts
+
+
+def test_lrn_refuses_an_even_window(tmp_path):
+    path = write_spec(tmp_path, "archgen: 1\nname: n\ninput: [4, 4, 8]\nmodel: [lrn: {n: 4}]\n")
+    with pytest.raises(SpecError, match="must be odd, got 4") as error:
+        archgen.load(path)
+    assert error.value.loc.line == 4

@@ -3,7 +3,7 @@
 This file is the one definition of each: the runtime builder imports it, and the
 Python source generator copies the classes it needs into the generated module
 (read as text, so generating source never imports Keras). Keep each class
-standalone: it may use only `keras` and `layers`.
+standalone: it may use only `keras` (with `keras.ops`) and `layers`.
 """
 
 import keras
@@ -27,3 +27,40 @@ class ScaledAdd(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="archgen")
+class LRN2D(layers.Layer):
+    """Local response normalization across channels (AlexNet; seed 003's GoogLeNet):
+    x / (k + alpha * sum of x**2 over the n channels centred on x) ** beta. No weights.
+
+    The same computation as seed 003's LRN2D (from pylearn2), on the last axis: the
+    squares padded with n // 2 zero channels on each side, summed one shifted slice at
+    a time in the seed's order. Like the seed, it refuses an even n.
+    """
+
+    def __init__(self, alpha=1e-4, k=2, beta=0.75, n=5, **kwargs):
+        if n % 2 == 0:
+            raise ValueError(f"LRN2D needs an odd n, got {n}")
+        super().__init__(**kwargs)
+        self.alpha = alpha
+        self.k = k
+        self.beta = beta
+        self.n = n
+
+    def call(self, inputs):
+        channels = inputs.shape[-1]
+        half = self.n // 2
+        padding = [[0, 0]] * (len(inputs.shape) - 1) + [[half, half]]
+        squares = keras.ops.pad(keras.ops.square(inputs), padding)
+        scale = self.k
+        for i in range(self.n):
+            scale = scale + self.alpha * squares[..., i : i + channels]
+        return inputs / scale**self.beta
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {"alpha": self.alpha, "k": self.k, "beta": self.beta, "n": self.n}
+        return {**super().get_config(), **config}

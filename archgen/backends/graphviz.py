@@ -30,7 +30,8 @@ from archgen.report import Group, groups
 
 # --- style tables ----------------------------------------------------------------------------
 
-# One fill colour per op family (calm, light tones that keep black text readable).
+# One fill colour per op family (calm, light tones that keep black text readable). A
+# family without one (a new op's) gets DEFAULT_FAMILY_COLOR: a diagram never breaks on it.
 FAMILY_COLORS = {
     "input": "#e6e6e6",
     "conv": "#cfe2f3",
@@ -42,8 +43,8 @@ FAMILY_COLORS = {
     "dense": "#d9d2e9",
     "regularization": "#f4cccc",
 }
+DEFAULT_FAMILY_COLOR = "#eeeeee"
 BLOCK_COLOR = "#f3f6fa"  # a collapsed block (blocks view)
-FAMILY_ORDER = tuple(FAMILY_COLORS)  # legend order
 
 FONT = "Helvetica,Arial,sans-serif"
 TEXT_COLOR = "#222222"
@@ -120,55 +121,19 @@ def format_dims(shape: Iterable[int]) -> str:
     return "×".join(str(n) for n in shape)
 
 
-def _pair(value) -> str:
-    height, width = value
-    return str(height) if height == width else f"{height}×{width}"
+def family_color(family: str) -> str:
+    return FAMILY_COLORS.get(family, DEFAULT_FAMILY_COLOR)
 
 
-def _window(kernel, strides=None) -> str:
-    """3×3, 3×3/2, 1×7: a kernel or pool window with its stride when not 1."""
-    text = f"{kernel[0]}×{kernel[1]}"
-    if strides and tuple(strides) != (1, 1):
-        text += f"/{_pair(strides)}"
-    return text
+def legend_order(families: Iterable[str]) -> list[str]:
+    """The families of the table first, in its order; new ones after them, sorted."""
+    known = [f for f in FAMILY_COLORS if f in families]
+    return known + sorted(set(families) - set(FAMILY_COLORS))
 
 
 def op_details(node: Node) -> str:
-    """The key attributes of a layer, as short as a reader needs them."""
-    a = node.attrs
-    parts: list[str] = []
-    if node.op in ("conv2d", "separable_conv2d", "depthwise_conv2d"):
-        parts.append(_window(a["kernel"], a["strides"]))
-        if "filters" in a:
-            parts.append(str(a["filters"]))
-        if a.get("depth_multiplier", 1) != 1:
-            parts.append(f"×{a['depth_multiplier']}")
-        if a["padding"] == "valid" and tuple(a["kernel"]) != (1, 1):
-            parts.append("valid")
-        if tuple(a["dilation"]) != (1, 1):
-            parts.append(f"dilation {_pair(a['dilation'])}")
-        if a["activation"]:
-            parts.append(a["activation"])
-    elif node.op in ("max_pool", "avg_pool"):
-        parts.append(_window(a["size"], a["strides"] or a["size"]))
-        if a["padding"] == "same":
-            parts.append("same")
-    elif node.op == "dense":
-        parts.append(str(a["units"]))
-        if a["activation"]:
-            parts.append(a["activation"])
-    elif node.op == "activation":
-        parts.append(a["function"])
-    elif node.op in ("dropout", "scale", "scaled_add"):
-        parts.append(f"{a.get('rate', a.get('scale'))}")
-    elif node.op == "resize":
-        parts.append(f"{a['height']}×{a['width']} {a['interpolation']}")
-    elif node.op == "zero_padding":
-        (top, bottom), (left, right) = a["padding"]
-        parts.append(f"{top},{bottom},{left},{right}")
-    elif node.op == "input":
-        parts.append(format_dims(node.shape))
-    return " · ".join(parts)
+    """The key attributes of a layer, as its op's declaration writes them (3×3/2 · 32)."""
+    return REGISTRY[node.op].key_attributes(node.attrs)
 
 
 def layer_label(node: Node) -> str:
@@ -328,7 +293,7 @@ class _Builder:
         family = REGISTRY[node.op].family
         self.families.add(family)
         self.unit_of[node.name] = node.name
-        attrs = {"fillcolor": FAMILY_COLORS[family], "tooltip": layer_tooltip(node)}
+        attrs = {"fillcolor": family_color(family), "tooltip": layer_tooltip(node)}
         if self.level == "blocks":
             label = block_label(Group(node.scope, [node], self.arch.graph.scope_kinds), 0)
         else:
@@ -415,7 +380,7 @@ class _Builder:
         cells = []
         if self.has_blocks:
             cells.append(("block", BLOCK_COLOR))
-        cells += [(f, FAMILY_COLORS[f]) for f in FAMILY_ORDER if f in self.families]
+        cells += [(f, family_color(f)) for f in legend_order(self.families)]
         row = "".join(
             f'<TD BGCOLOR="{color}" BORDER="1" COLOR="{LINE_COLOR}" STYLE="rounded">'
             f" {_esc(name)} </TD>"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from archgen.ir import Node
-from archgen.ops import REGISTRY
+from archgen.ops import REGISTRY, OpDef
 
 
 def keras_arguments(node: Node) -> tuple[list, dict]:
@@ -27,8 +27,8 @@ def import_keras():
     return keras
 
 
-def layer_class(op_name: str, keras):
-    op = REGISTRY[op_name]
+def layer_class(op: OpDef, keras):
+    """The Keras layer class an op declares: in keras.layers, or archgen's own."""
     if op.custom_layer:
         from archgen.backends import custom_layers
 
@@ -45,7 +45,7 @@ def build_model(arch):
             tensors[node.name] = keras.Input(shape=node.shape, name=node.name)
             continue
         args, kwargs = keras_arguments(node)
-        layer = layer_class(node.op, keras)(*args, name=node.name, **kwargs)
+        layer = layer_class(REGISTRY[node.op], keras)(*args, name=node.name, **kwargs)
         inputs = [tensors[name] for name in node.inputs]
         tensors[node.name] = layer(inputs if REGISTRY[node.op].merge else inputs[0])
     outputs = [tensors[name] for name in arch.graph.outputs]

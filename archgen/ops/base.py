@@ -1,8 +1,10 @@
 """The building blocks of the op registry: attribute types and the OpDef record.
 
-An op is declared once, as an OpDef: its attributes (with types, defaults and
-the Keras keyword each one becomes), its shape rule, its parameter rule, its
-FLOP rule and its Keras layer class. Every back end reads the same record.
+An op is declared once, as an OpDef: its attributes (with types, defaults, an
+example value and the Keras keyword each one becomes), its shape rule, its
+parameter rule, its FLOP rule, its family, its short label and its Keras layer
+class. Every back end, the schema, the docs' op table and the tests read the
+same record (as ONNX's OpSchema or LLVM's TableGen records do).
 
 Shapes are tuples without the batch axis, channels last: (H, W, C) for feature
 maps, (N,) for vectors.
@@ -10,7 +12,6 @@ maps, (N,) for vectors.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -134,7 +135,6 @@ def _describe(value) -> str:
 _INT_SCHEMA = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\$"}]}
 _PAIR_SCHEMA = {"anyOf": [_INT_SCHEMA, {"type": "array", "maxItems": 2, "minItems": 2}]}
 POSITIVE = AttrType("int >= 1", _positive, _INT_SCHEMA)
-NON_NEGATIVE = AttrType("int >= 0", _non_negative, _INT_SCHEMA)
 PAIR = AttrType("int or [h, w]", _pair_of(_positive), _PAIR_SCHEMA)
 OPTIONAL_PAIR = AttrType(
     "int or [h, w] (default: the pool size)",
@@ -187,7 +187,8 @@ class Attr:
     `keras` is the keyword it becomes on the Keras layer (None: not passed);
     `positional` passes it positionally, as people write Conv2D(64, 3).
     Defaults equal Keras' own defaults (a test checks it), so a back end may omit
-    an attribute the spec did not set.
+    an attribute the spec did not set. A required attribute has an `example`, a
+    value that fits it: the schema shows it and the tests build the op with it.
     """
 
     name: str
@@ -196,10 +197,20 @@ class Attr:
     help: str = ""
     keras: str | None = None
     positional: bool = False
+    example: object = None
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    @property
+    def sample(self):
+        """A value that fits: the example of a required attribute, else the default."""
+        return self.example if self.required else self.default
+
+
+# The rules of an op without weights, declared by name so that "no parameters" is
+# a statement of the op's entry, never a default standing in for a forgotten rule.
 
 
 def no_params(attrs, inputs, output) -> tuple[int, int]:
@@ -210,22 +221,34 @@ def no_flops(attrs, inputs, output) -> int:
     return 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OpDef:
+    """One op. The rules are required keywords: an entry without one does not import."""
+
     name: str
-    family: str  # conv, norm, activation, pool, merge, reshape, dense, input
+    family: str  # conv, norm, activation, pool, merge, reshape, dense, input, ...
     help: str
     attrs: tuple[Attr, ...]
     shape: Callable  # (attrs, [input shapes]) -> output shape
+    params: Callable  # (attrs, inputs, output) -> (trainable, non_trainable)
+    flops: Callable  # (attrs, inputs, output) -> multiply-accumulates
     keras_class: str  # a class in keras.layers, or in backends/custom_layers.py
-    params: Callable = no_params  # (attrs, inputs, output) -> (trainable, non_trainable)
-    flops: Callable = no_flops  # (attrs, inputs, output) -> multiply-accumulates
+    # (attrs) -> the key attributes, short, for diagrams: "3×3/2 · 32". None: the
+    # required attributes' values (see `key_attributes`).
+    label: Callable | None = None
     merge: bool = False  # takes several inputs (concat, add)
     custom_layer: bool = False  # keras_class is defined by archgen, not keras.layers
     keras_extra: tuple = ()  # constant keyword arguments, as (name, value) pairs
 
     def attr(self, name: str) -> Attr | None:
         return next((a for a in self.attrs if a.name == name), None)
+
+    def key_attributes(self, attrs: dict) -> str:
+        """What a diagram writes after the op's name: the op's label rule, or by default
+        its required attributes' values ("0.5" for dropout, "relu" for activation)."""
+        if self.label is not None:
+            return self.label(attrs)
+        return " · ".join(format_value(attrs[a.name]) for a in self.attrs if a.required)
 
     def keras_call(self, values: dict, constant: Callable = lambda value: value) -> KerasCall:
         """The Keras layer call for `values` (attribute name -> value), the one mapping
@@ -305,5 +328,25 @@ def format_shape(shape) -> str:
     return " x ".join(str(n) for n in shape)
 
 
-def prod(values) -> int:
-    return math.prod(values)
+# --- short labels: how diagrams write attribute values -------------------------------------
+
+
+def format_value(value) -> str:
+    """An attribute value, short: 3×3 for a pair or a shape, 0.5, relu."""
+    if isinstance(value, (list, tuple)):
+        return "×".join(format_value(v) for v in value)
+    return str(value)
+
+
+def format_pair(value) -> str:
+    """A pair, shortest: 2 for (2, 2), 1×7 otherwise."""
+    height, width = value
+    return str(height) if height == width else f"{height}×{width}"
+
+
+def format_window(kernel, strides=None) -> str:
+    """3×3, 3×3/2, 1×7: a kernel or pool window with its stride when not 1."""
+    text = f"{kernel[0]}×{kernel[1]}"
+    if strides and tuple(strides) != (1, 1):
+        text += f"/{format_pair(strides)}"
+    return text

@@ -11,6 +11,8 @@ Conventions:
 
 from __future__ import annotations
 
+from math import prod
+
 from archgen.ops.base import (
     ACTIVATION,
     ANY_FLOAT,
@@ -25,25 +27,39 @@ from archgen.ops.base import (
     REQUIRED,
     UNIT_FLOAT,
     Attr,
+    AttrError,
     AttrType,
     OpDef,
     ShapeError,
     choice,
     feature_map,
+    format_pair,
     format_shape,
-    prod,
+    format_window,
+    no_flops,
+    no_params,
     window,
 )
 
 # --- attributes shared by several ops ------------------------------------------------
 
-KERNEL = Attr("kernel", PAIR, help="window size: n or [h, w]", keras="kernel_size", positional=True)
+KERNEL = Attr(
+    "kernel",
+    PAIR,
+    help="window size: n or [h, w]",
+    keras="kernel_size",
+    positional=True,
+    example=3,
+)
 STRIDES = Attr("strides", PAIR, 1, "step of the window: n or [h, w]", keras="strides")
 CONV_PADDING = Attr("padding", PADDING, "valid", "'valid' (no padding) or 'same'", keras="padding")
 DILATION = Attr("dilation", PAIR, 1, "dilation rate: n or [h, w]", keras="dilation_rate")
 USE_BIAS = Attr("use_bias", BOOL, True, "add a bias vector", keras="use_bias")
 FUSED_ACTIVATION = Attr(
     "activation", OPTIONAL_ACTIVATION, None, "activation applied inside the layer", "activation"
+)
+FILTERS = Attr(
+    "filters", POSITIVE, help="output channels", keras="filters", positional=True, example=4
 )
 DEPTH_MULTIPLIER = Attr(
     "depth_multiplier", POSITIVE, 1, "channels out per channel in", keras="depth_multiplier"
@@ -56,8 +72,17 @@ INPUT = OpDef(
     name="input",
     family="input",
     help="the model input (created from the spec's `input:`)",
-    attrs=(Attr("shape", AttrType("shape", tuple), help="shape without the batch axis"),),
+    attrs=(
+        Attr(
+            "shape",
+            AttrType("shape", tuple),
+            help="shape without the batch axis",
+            example=(8, 8, 3),
+        ),
+    ),
     shape=lambda a, inputs: a["shape"],
+    params=no_params,
+    flops=no_flops,
     keras_class="InputLayer",
 )
 
@@ -79,6 +104,22 @@ def _filters_shape(op: str):
     return shape
 
 
+def _conv_label(a) -> str:
+    """3×3/2 · 32 · valid: the window, the filters, and what differs from the usual."""
+    parts = [format_window(a["kernel"], a["strides"])]
+    if "filters" in a:
+        parts.append(str(a["filters"]))
+    if a.get("depth_multiplier", 1) != 1:
+        parts.append(f"×{a['depth_multiplier']}")
+    if a["padding"] == "valid" and tuple(a["kernel"]) != (1, 1):
+        parts.append("valid")
+    if tuple(a["dilation"]) != (1, 1):
+        parts.append(f"dilation {format_pair(a['dilation'])}")
+    if a["activation"]:
+        parts.append(a["activation"])
+    return " · ".join(parts)
+
+
 def _conv_params(a, inputs, out):
     kernel = prod(a["kernel"]) * inputs[0][-1] * a["filters"]
     return (kernel + (a["filters"] if a["use_bias"] else 0), 0)
@@ -93,7 +134,7 @@ CONV2D = OpDef(
     family="conv",
     help="2-D convolution (keras Conv2D)",
     attrs=(
-        Attr("filters", POSITIVE, help="output channels", keras="filters", positional=True),
+        FILTERS,
         KERNEL,
         STRIDES,
         CONV_PADDING,
@@ -105,6 +146,7 @@ CONV2D = OpDef(
     params=_conv_params,
     flops=_conv_flops,
     keras_class="Conv2D",
+    label=_conv_label,
 )
 
 
@@ -130,6 +172,7 @@ DEPTHWISE_CONV2D = OpDef(
     params=_depthwise_params,
     flops=_depthwise_flops,
     keras_class="DepthwiseConv2D",
+    label=_conv_label,
 )
 
 
@@ -151,7 +194,7 @@ SEPARABLE_CONV2D = OpDef(
     family="conv",
     help="depthwise then pointwise 2-D convolution (keras SeparableConv2D)",
     attrs=(
-        Attr("filters", POSITIVE, help="output channels", keras="filters", positional=True),
+        FILTERS,
         KERNEL,
         STRIDES,
         CONV_PADDING,
@@ -164,6 +207,7 @@ SEPARABLE_CONV2D = OpDef(
     params=_separable_params,
     flops=_separable_flops,
     keras_class="SeparableConv2D",
+    label=_conv_label,
 )
 
 
@@ -191,7 +235,34 @@ BATCH_NORM = OpDef(
     ),
     shape=_same_shape,
     params=_batch_norm_params,
+    flops=no_flops,
     keras_class="BatchNormalization",
+)
+
+
+def _odd(value):
+    value = POSITIVE(value)
+    if value % 2 == 0:  # the window is centred on each channel
+        raise AttrError(f"must be odd, got {value}")
+    return value
+
+
+LRN = OpDef(
+    name="lrn",
+    family="norm",
+    help="local response normalization across channels, as in AlexNet and GoogLeNet: "
+    "x / (k + alpha * sum of x^2 over the n channels around it) ^ beta",
+    attrs=(
+        Attr("alpha", POSITIVE_FLOAT, 1e-4, "scale of the sum of squares", keras="alpha"),
+        Attr("k", POSITIVE_FLOAT, 2, "added to the scaled sum", keras="k"),
+        Attr("beta", POSITIVE_FLOAT, 0.75, "exponent of the divisor", keras="beta"),
+        Attr("n", AttrType("odd int >= 1", _odd, POSITIVE.schema), 5, "channels summed", "n"),
+    ),
+    shape=_same_shape,
+    params=no_params,
+    flops=no_flops,
+    keras_class="LRN2D",
+    custom_layer=True,
 )
 
 ACTIVATION_OP = OpDef(
@@ -199,9 +270,18 @@ ACTIVATION_OP = OpDef(
     family="activation",
     help="an activation function (keras Activation); `relu`, `sigmoid`... are shorthands",
     attrs=(
-        Attr("function", ACTIVATION, help="which function", keras="activation", positional=True),
+        Attr(
+            "function",
+            ACTIVATION,
+            help="which function",
+            keras="activation",
+            positional=True,
+            example="relu",
+        ),
     ),
     shape=_same_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="Activation",
 )
 
@@ -209,8 +289,14 @@ DROPOUT = OpDef(
     name="dropout",
     family="regularization",
     help="randomly zeroes inputs while training (keras Dropout)",
-    attrs=(Attr("rate", UNIT_FLOAT, help="fraction dropped", keras="rate", positional=True),),
+    attrs=(
+        Attr(
+            "rate", UNIT_FLOAT, help="fraction dropped", keras="rate", positional=True, example=0.5
+        ),
+    ),
     shape=_same_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="Dropout",
 )
 
@@ -218,8 +304,12 @@ SCALE = OpDef(
     name="scale",
     family="activation",
     help="multiplies by a constant (keras Rescaling)",
-    attrs=(Attr("scale", ANY_FLOAT, help="the factor", keras="scale", positional=True),),
+    attrs=(
+        Attr("scale", ANY_FLOAT, help="the factor", keras="scale", positional=True, example=0.5),
+    ),
     shape=_same_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="Rescaling",
 )
 
@@ -236,9 +326,23 @@ def _pool_shape(op: str):
     return shape
 
 
+def _pool_label(a) -> str:
+    """3×3/2, or 3×3 · same: the window with its stride, and 'same' padding."""
+    text = format_window(a["size"], a["strides"] or a["size"])
+    return f"{text} · same" if a["padding"] == "same" else text
+
+
 def _pool_attrs(size_default) -> tuple[Attr, ...]:
     return (
-        Attr("size", PAIR, size_default, "window: n or [h, w]", keras="pool_size", positional=True),
+        Attr(
+            "size",
+            PAIR,
+            size_default,
+            "window: n or [h, w]",
+            keras="pool_size",
+            positional=True,
+            example=3,
+        ),
         Attr("strides", OPTIONAL_PAIR, None, "step (default: the window size)", keras="strides"),
         CONV_PADDING,
     )
@@ -250,7 +354,10 @@ MAX_POOL = OpDef(
     help="2-D max pooling (keras MaxPooling2D)",
     attrs=_pool_attrs(2),
     shape=_pool_shape("max_pool"),
+    params=no_params,
+    flops=no_flops,
     keras_class="MaxPooling2D",
+    label=_pool_label,
 )
 
 AVG_POOL = OpDef(
@@ -259,7 +366,10 @@ AVG_POOL = OpDef(
     help="2-D average pooling (keras AveragePooling2D)",
     attrs=_pool_attrs(REQUIRED),  # Keras' AveragePooling2D has no default size
     shape=_pool_shape("avg_pool"),
+    params=no_params,
+    flops=no_flops,
     keras_class="AveragePooling2D",
+    label=_pool_label,
 )
 
 
@@ -276,6 +386,8 @@ GLOBAL_AVG_POOL = OpDef(
     help="mean over height and width (keras GlobalAveragePooling2D)",
     attrs=(),
     shape=_global_pool_shape("global_avg_pool"),
+    params=no_params,
+    flops=no_flops,
     keras_class="GlobalAveragePooling2D",
 )
 
@@ -285,6 +397,8 @@ GLOBAL_MAX_POOL = OpDef(
     help="max over height and width (keras GlobalMaxPooling2D)",
     attrs=(),
     shape=_global_pool_shape("global_max_pool"),
+    params=no_params,
+    flops=no_flops,
     keras_class="GlobalMaxPooling2D",
 )
 
@@ -298,6 +412,11 @@ def _zero_padding_shape(a, inputs):
     return (height + top + bottom, width + left + right, channels)
 
 
+def _zero_padding_label(a) -> str:
+    (top, bottom), (left, right) = a["padding"]
+    return f"{top},{bottom},{left},{right}"
+
+
 ZERO_PADDING = OpDef(
     name="zero_padding",
     family="reshape",
@@ -306,7 +425,10 @@ ZERO_PADDING = OpDef(
         Attr("padding", PADDING2D, 1, "n, [h, w] or [[top, bottom], [left, right]]", "padding"),
     ),
     shape=_zero_padding_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="ZeroPadding2D",
+    label=_zero_padding_label,
 )
 
 
@@ -320,6 +442,8 @@ FLATTEN = OpDef(
     help="flattens to a vector (keras Flatten)",
     attrs=(),
     shape=_flatten_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="Flatten",
 )
 
@@ -334,8 +458,8 @@ RESIZE = OpDef(
     family="reshape",
     help="resizes height and width to a fixed size (keras Resizing)",
     attrs=(
-        Attr("height", POSITIVE, help="output height", keras="height", positional=True),
-        Attr("width", POSITIVE, help="output width", keras="width", positional=True),
+        Attr("height", POSITIVE, help="output height", keras="height", positional=True, example=4),
+        Attr("width", POSITIVE, help="output width", keras="width", positional=True, example=6),
         Attr(
             "interpolation",
             choice("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"),
@@ -345,7 +469,10 @@ RESIZE = OpDef(
         ),
     ),
     shape=_resize_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="Resizing",
+    label=lambda a: f"{a['height']}×{a['width']} {a['interpolation']}",
 )
 
 
@@ -369,7 +496,7 @@ DENSE = OpDef(
     family="dense",
     help="fully connected layer on the last axis (keras Dense)",
     attrs=(
-        Attr("units", POSITIVE, help="output size", keras="units", positional=True),
+        Attr("units", POSITIVE, help="output size", keras="units", positional=True, example=5),
         FUSED_ACTIVATION,
         USE_BIAS,
     ),
@@ -377,6 +504,7 @@ DENSE = OpDef(
     params=_dense_params,
     flops=_dense_flops,
     keras_class="Dense",
+    label=lambda a: " · ".join(str(v) for v in (a["units"], a["activation"]) if v),
 )
 
 
@@ -400,6 +528,8 @@ CONCAT = OpDef(
     help="joins branches along the channels (keras Concatenate)",
     attrs=(),
     shape=_concat_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="Concatenate",
     merge=True,
 )
@@ -422,6 +552,8 @@ ADD = OpDef(
     help="sums paths of the same shape (keras Add)",
     attrs=(),
     shape=_add_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="Add",
     merge=True,
 )
@@ -432,9 +564,18 @@ SCALED_ADD = OpDef(
     help="first path + scale * second path, as Inception-ResNet's residuals "
     "(keras.applications' CustomScaleLayer)",
     attrs=(
-        Attr("scale", ANY_FLOAT, help="factor on the residual", keras="scale", positional=True),
+        Attr(
+            "scale",
+            ANY_FLOAT,
+            help="factor on the residual",
+            keras="scale",
+            positional=True,
+            example=0.5,
+        ),
     ),
     shape=_add_shape,
+    params=no_params,
+    flops=no_flops,
     keras_class="ScaledAdd",
     merge=True,
     custom_layer=True,
@@ -446,6 +587,7 @@ ALL = (
     DEPTHWISE_CONV2D,
     SEPARABLE_CONV2D,
     BATCH_NORM,
+    LRN,
     ACTIVATION_OP,
     DROPOUT,
     SCALE,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from math import prod
+
 from archgen.ir import Graph
 from archgen.limits import MAX_TENSOR_ELEMENTS
 from archgen.ops import REGISTRY, ShapeError
-from archgen.ops.base import format_shape, prod
+from archgen.ops.base import format_shape
 
 
 def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:

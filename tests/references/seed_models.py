@@ -42,7 +42,7 @@ def _l1_l2(l1=0.01, l2=0.01):
 
 
 # ---------------------------------------------------------------------------------------------
-# LeNet-5, AlexNet, VGG: seed 003, Sequential models
+# LeNet-5, AlexNet: seed 003, Sequential models
 # ---------------------------------------------------------------------------------------------
 
 
@@ -95,42 +95,6 @@ def alexnet():
     x = layers.Dense(10)(x)
     outputs = layers.Activation("softmax")(x)
     return keras.Model(inputs, outputs, name="alexnet")
-
-
-def _vgg(blocks, name):
-    """VGG of seed 003 (lines 506-593): CIFAR-100, 32x32x3 (lines 602-604), 100 classes.
-
-    Differences from ``keras.applications.VGG16`` / ``VGG19`` (same 13 / 16 conv layers):
-    ``ZeroPadding2D((1, 1))`` + a "valid" 3x3 convolution instead of ``padding="same"`` (same
-    shapes and weights, one extra layer per convolution); 32x32x3 input instead of 224x224x3, so
-    the flattened features are 1x1x512 and fc1 has 2.1M instead of 102.8M weights; Dropout(0.5)
-    after fc1 and fc2 (the applications have none); a 100-way instead of 1000-way classifier.
-    """
-    inputs = keras.Input(shape=(32, 32, 3))
-    x = inputs
-    for filters, n_convs in blocks:
-        for _ in range(n_convs):
-            x = layers.ZeroPadding2D((1, 1))(x)
-            # Keras 3: Convolution2D(f, 3, 3) without border_mode (Keras 1 default "valid").
-            x = layers.Conv2D(filters, (3, 3), padding="valid", activation="relu")(x)
-        x = layers.MaxPooling2D((2, 2), strides=(2, 2))(x)
-    x = layers.Flatten()(x)
-    x = layers.Dense(4096, activation="relu")(x)
-    x = layers.Dropout(0.5)(x)
-    x = layers.Dense(4096, activation="relu")(x)
-    x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(100, activation="softmax")(x)
-    return keras.Model(inputs, outputs, name=name)
-
-
-def vgg16():
-    """VGG-16 of seed 003, ``build_VGG_16`` (lines 506-546). See ``_vgg``."""
-    return _vgg(((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)), name="vgg16")
-
-
-def vgg19():
-    """VGG-19 of seed 003, ``build_VGG_19`` (lines 547-593). See ``_vgg``."""
-    return _vgg(((64, 2), (128, 2), (256, 4), (512, 4), (512, 4)), name="vgg19")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -766,8 +730,6 @@ def inception_v4_seed(input_shape=(299, 299, 1)):
 REFERENCES = {
     "lenet5": lenet5,
     "alexnet": alexnet,
-    "vgg16": vgg16,
-    "vgg19": vgg19,
     "resnet34": resnet34,
     "googlenet": googlenet,
     "googlenet_lrn": googlenet_lrn,
