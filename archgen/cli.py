@@ -89,8 +89,7 @@ def exit_code(error: SpecError) -> int:
     """1 for a problem in the spec; 2 and 4 for problems outside it."""
     if isinstance(error, UsageError):
         return BAD_USAGE
-    graphviz = sys.modules.get("archgen.backends.graphviz")  # loaded if it raised
-    if isinstance(error, EnvError) or (graphviz and isinstance(error, graphviz.GraphvizMissing)):
+    if isinstance(error, EnvError):
         return ENVIRONMENT
     return INVALID_SPEC
 
@@ -263,6 +262,11 @@ def cmd_new(args) -> int:
 def cmd_ops(args) -> int:
     from archgen.ops import ALIASES, resolve, spec_op_names
 
+    if args.format == "markdown":  # the table docs/spec-language.md holds
+        from archgen.ops.table import markdown
+
+        print(markdown(), end="")
+        return 0
     for name in spec_op_names():
         op, _ = resolve(name)
         if name in ALIASES:
@@ -463,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     ops = commands.add_parser("ops", help="list every op with its arguments")
+    ops.add_argument(
+        "--format", choices=["text", "markdown"], default="text", help="markdown: the docs' table"
+    )
     ops.set_defaults(func=cmd_ops)
 
     completion = commands.add_parser(

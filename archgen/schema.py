@@ -20,6 +20,23 @@ NAME = {
     "pattern": r"^([A-Za-z0-9_]|\$\{[^}]*\})+$",
     "description": "names this item (letters, digits, _ and ${...})",
 }
+TENSOR = {
+    "type": "string",
+    "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
+    "description": "a tensor's name: an earlier item's name, one bound with as:, an input",
+}
+# What any item may carry beside its own keys (a call also among its arguments).
+ITEM_OPTIONS = {
+    "if": {
+        "anyOf": [{"type": "boolean"}, REFERENCE],
+        "description": "the item exists only when this holds",
+    },
+    "from": {**TENSOR, "description": "read this earlier tensor instead of the path's"},
+    "as": {
+        "anyOf": [TENSOR, {"type": "array", "items": TENSOR}],
+        "description": "bind the output (or a block's outputs) to a name; _ binds none",
+    },
+}
 
 
 def _attr_schema(attr) -> dict:
@@ -39,6 +56,7 @@ def _op_schema(name: str) -> dict:
     attrs = [a for a in op.attrs if a.name not in preset]
     properties = {a.name: _attr_schema(a) for a in attrs}
     properties["name"] = NAME
+    properties.update(ITEM_OPTIONS)
     schema = {
         "description": (
             f"shorthand for activation: {{function: {name}}}" if name in ALIASES else op.help
@@ -56,17 +74,32 @@ def _op_schema(name: str) -> dict:
 def spec_schema() -> dict:
     ops = spec_op_names()
     path = {"type": ["array", "null"], "items": {"$ref": "#/definitions/item"}}
+    branch = {
+        "anyOf": [
+            {"$ref": "#/definitions/path"},
+            {
+                "type": "object",
+                "description": "a branch that exists only when `if` holds",
+                "required": ["if"],
+                "properties": {"if": ITEM_OPTIONS["if"], "seq": {"$ref": "#/definitions/path"}},
+                "additionalProperties": False,
+            },
+        ]
+    }
     branches = {
         "type": "object",
         "description": "named branches, in order; each a path from the same input",
-        "additionalProperties": {"$ref": "#/definitions/path"},
+        "additionalProperties": branch,
     }
     call_item = {
         "type": "object",
-        "description": "an op or a block with its arguments",
+        "description": "an op or a block with its arguments (if, from, as may stand beside)",
         "minProperties": 1,
-        "maxProperties": 1,
-        "properties": {name: {"$ref": f"#/definitions/op_{name}"} for name in ops},
+        "maxProperties": 1 + len(ITEM_OPTIONS),
+        "properties": {
+            **{name: {"$ref": f"#/definitions/op_{name}"} for name in ops},
+            **ITEM_OPTIONS,
+        },
         "additionalProperties": {
             "type": ["object", "null"],
             "description": "a block of this spec, with its arguments",
@@ -76,7 +109,7 @@ def spec_schema() -> dict:
         "concat": {
             "type": "object",
             "required": ["concat"],
-            "properties": {"concat": branches, "name": NAME},
+            "properties": {"concat": branches, "name": NAME, **ITEM_OPTIONS},
             "additionalProperties": False,
         },
         "add": {
@@ -87,6 +120,7 @@ def spec_schema() -> dict:
                 "name": NAME,
                 "scale": {"description": "first + scale * second (Inception-ResNet)"},
                 "activation": {"description": "an activation after the sum"},
+                **ITEM_OPTIONS,
             },
             "additionalProperties": False,
         },
@@ -94,7 +128,9 @@ def spec_schema() -> dict:
             "type": "object",
             "description": "ends a concat branch; its branches are separate inputs of the concat",
             "required": ["split"],
-            "properties": {"split": branches},
+            "properties": {
+                "split": {**branches, "additionalProperties": {"$ref": "#/definitions/path"}}
+            },
             "additionalProperties": False,
         },
         "repeat": {
@@ -104,13 +140,21 @@ def spec_schema() -> dict:
                 "repeat": {"anyOf": [{"type": "integer", "minimum": 0}, REFERENCE]},
                 "index": {"type": "string", "description": "the loop index (default i)"},
                 "seq": {"$ref": "#/definitions/path"},
+                "if": ITEM_OPTIONS["if"],
             },
             "additionalProperties": False,
         },
         "side": {
             "type": "object",
             "required": ["side"],
-            "properties": {"side": {"$ref": "#/definitions/path"}},
+            "properties": {"side": {"$ref": "#/definitions/path"}, "if": ITEM_OPTIONS["if"]},
+            "additionalProperties": False,
+        },
+        "from": {
+            "type": "object",
+            "description": "the path goes on from an earlier tensor",
+            "required": ["from"],
+            "properties": {"from": ITEM_OPTIONS["from"], "if": ITEM_OPTIONS["if"]},
             "additionalProperties": False,
         },
     }
@@ -134,6 +178,17 @@ def spec_schema() -> dict:
             "add": branches,
             "scale": {},
             "activation": {},
+            "if": {**ITEM_OPTIONS["if"], "description": "each use is the identity unless it holds"},
+            "inputs": {
+                "type": "array",
+                "items": TENSOR,
+                "description": "tensors it takes besides x, given by name where it is used",
+            },
+            "outputs": {
+                "type": "array",
+                "items": TENSOR,
+                "description": "the tensors it returns; the first flows on",
+            },
         },
         "additionalProperties": False,
     }
@@ -160,8 +215,14 @@ def spec_schema() -> dict:
             "extends": {"type": "string", "description": "the spec this one varies"},
             "input": {
                 "type": "array",
-                "items": {"type": "integer", "minimum": 1},
-                "description": "[height, width, channels], or [size] for a vector",
+                "items": {"anyOf": [{"type": "integer", "minimum": 1}, REFERENCE]},
+                "description": "[height, width, channels], or [size] for a vector; "
+                "sizes may be $params",
+            },
+            "constraints": {
+                "type": "object",
+                "description": "name -> condition the params must satisfy",
+                "additionalProperties": ITEM_OPTIONS["if"],
             },
             "params": {"type": "object", "description": "defaults; --set name=value"},
             "blocks": {"type": "object", "additionalProperties": {"$ref": "#/definitions/block"}},

@@ -115,3 +115,11 @@ def test_new_variant_of_a_spec_whose_title_has_yaml_syntax(tmp_path):
     )
     assert main(["new", "variant", "--from", str(base), "-o", str(tmp_path)]) == 0
     assert archgen.load(tmp_path / "variant.yaml").spec.title == 'Net: v2 # "quoted" (variant)'
+
+
+def test_ops_prints_the_docs_table_as_markdown(capsys):
+    from archgen.cli import main
+    from archgen.ops.table import markdown
+
+    assert main(["ops", "--format", "markdown"]) == 0
+    assert capsys.readouterr().out == markdown()

@@ -43,3 +43,26 @@ def test_schema_catches_what_an_editor_should_flag():
     ):
         assert list(validator.iter_errors({**good, "model": bad_model})), bad_model
     assert list(validator.iter_errors({**good, "modle": []}))
+
+
+def test_the_schema_knows_every_construct_of_the_language():
+    """Conditions, references, blocks with inputs and outputs, constraints, shapes in
+    expressions: the specs the language tests use validate, and a typo beside them does not."""
+    import yaml
+
+    from tests import test_conditions, test_python_source, test_references, test_shape_expressions
+
+    schema = json.loads((ROOT / SCHEMA_PATH).read_text())
+    texts = [
+        test_references.SKIPS,
+        test_python_source.CONDITIONS,
+        test_python_source.EXPRESSIONS,
+        test_python_source.DEEP_OUTPUTS,
+        test_conditions.WIDE_RESNET,
+        test_shape_expressions.SPEC,
+    ]
+    validator = jsonschema.Draft7Validator(schema)
+    for text in texts:
+        assert not list(validator.iter_errors(yaml.safe_load(text)))
+        typo = yaml.safe_load(text.replace("model:\n", "model:\n  - relu: {fromm: x}\n", 1))
+        assert list(validator.iter_errors(typo))

@@ -596,7 +596,7 @@ def test_analysis_limits_are_module_constants_that_can_be_raised(
 # A limit still defined outside archgen/limits.py, in a file another change owns: it must
 # at least agree. TODO(lead): `from archgen.limits import MAX_SIZE` in ops/base.py, then
 # empty this.
-LIMIT_COPIES = {("archgen/ops/base.py", "MAX_SIZE")}
+LIMIT_COPIES: set = set()  # (file, name) pairs allowed to repeat a limit: none
 
 
 def test_every_limit_is_defined_once_in_archgen_limits():

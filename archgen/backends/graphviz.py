@@ -23,7 +23,7 @@ from pathlib import Path
 
 import graphviz
 
-from archgen.errors import SpecError
+from archgen.errors import EnvError
 from archgen.ir import Node
 from archgen.ops import REGISTRY
 from archgen.report import Group, groups
@@ -102,7 +102,7 @@ LEVELS = ("blocks", "layers")
 FORMATS = ("svg", "png", "pdf", "dot")
 
 
-class GraphvizMissing(SpecError):
+class GraphvizMissing(EnvError):
     """Graphviz's `dot` program is not installed (DOT text can still be written)."""
 
     def __init__(self) -> None:

@@ -394,7 +394,7 @@ class Generator:
     def layer(self, op_name: str, values: dict, fn: Function, name: list) -> str:
         """`layers.Conv2D(64, 3, name=...)`, from the registry's one Keras mapping."""
         texts = {key: self.value(value, fn) for key, value in values.items()}
-        call = REGISTRY[op_name].keras_call(texts, constant=repr)
+        call = REGISTRY[op_name].keras_call(texts)
         layer = call.class_name if call.custom else f"layers.{call.class_name}"
         keywords = [f"{keyword}={text}" for keyword, text in call.kwargs]
         return f"{layer}({', '.join([*call.args, *keywords, f'name={name_text(name)}'])})"

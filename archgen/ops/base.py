@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-REQUIRED = type("Required", (), {"__repr__": lambda self: "required"})()
+from archgen.limits import MAX_SIZE
 
-# Sizes above this are refused before any back end tries to allocate them.
-MAX_SIZE = 1 << 20
+REQUIRED = type("Required", (), {"__repr__": lambda self: "required"})()
 
 
 class AttrError(ValueError):
@@ -238,7 +237,6 @@ class OpDef:
     label: Callable | None = None
     merge: bool = False  # takes several inputs (concat, add)
     custom_layer: bool = False  # keras_class is defined by archgen, not keras.layers
-    keras_extra: tuple = ()  # constant keyword arguments, as (name, value) pairs
 
     def attr(self, name: str) -> Attr | None:
         return next((a for a in self.attrs if a.name == name), None)
@@ -250,12 +248,12 @@ class OpDef:
             return self.label(attrs)
         return " · ".join(format_value(attrs[a.name]) for a in self.attrs if a.required)
 
-    def keras_call(self, values: dict, constant: Callable = lambda value: value) -> KerasCall:
+    def keras_call(self, values: dict) -> KerasCall:
         """The Keras layer call for `values` (attribute name -> value), the one mapping
         both back ends use: the runtime builder passes values, the source generator the
-        text of expressions (and `repr` as `constant`, for the declaration's keras_extra).
-        An attribute missing from `values` is left to Keras' default (equal to the declared
-        one); a positional attribute after a missing one becomes a keyword.
+        text of expressions. An attribute missing from `values` is left to Keras' default
+        (equal to the declared one); a positional attribute after a missing one becomes a
+        keyword.
         """
         args, kwargs, positional = [], [], True
         for attr in self.attrs:
@@ -266,7 +264,6 @@ class OpDef:
                 args.append(values[attr.name])
             else:
                 kwargs.append((attr.keras, values[attr.name]))
-        kwargs.extend((keyword, constant(value)) for keyword, value in self.keras_extra)
         return KerasCall(self.keras_class, self.custom_layer, tuple(args), tuple(kwargs))
 
 
