@@ -142,7 +142,11 @@ def cmd_min_input(args) -> int:
         return OK
     smallest, upto = sizes.smallest, sizes.upto
     print(f"{arch.name}: the smallest square input every layer accepts is {smallest}x{smallest}")
-    if sizes.failing:
+    if sizes.step:
+        print(
+            f"  from {smallest} to {upto}, every multiple of {sizes.step} works, and no other size"
+        )
+    elif sizes.failing:
         print(f"  sizes from {smallest} to {upto} that fail: {first_few(sizes.failing)}")
     else:
         print(f"  every size from {smallest} to {upto} works")

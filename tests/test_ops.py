@@ -289,3 +289,28 @@ def test_lrn_refuses_an_even_window(tmp_path):
     with pytest.raises(SpecError, match="must be odd, got 4") as error:
         archgen.load(path)
     assert error.value.loc.line == 4
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize(
+    ("kernel", "strides", "dilation"), [(2, 2, 1), (3, 2, 1), (1, 2, 1), (3, 1, 2), (4, 3, 1)]
+)
+def test_conv2d_transpose_shapes_and_parameters_are_keras_own(kernel, strides, dilation, padding):
+    """Keras computes a transposed convolution's size as n * stride plus what a 'valid'
+    kernel overhangs (not (n - 1) * stride + kernel: they differ for a 1x1 kernel)."""
+    import keras
+
+    op = REGISTRY["conv2d_transpose"]
+    attrs = {a.name: a.default for a in op.attrs} | {
+        "filters": 5,
+        "kernel": (kernel, kernel),
+        "strides": (strides, strides),
+        "dilation": (dilation, dilation),
+        "padding": padding,
+    }
+    layer = keras.layers.Conv2DTranspose(
+        5, kernel, strides=strides, dilation_rate=dilation, padding=padding
+    )
+    model = keras.Sequential([keras.Input((7, 6, 3)), layer])
+    assert op.shape(attrs, [(7, 6, 3)]) == tuple(model.output_shape[1:])
+    assert sum(op.params(attrs, [(7, 6, 3)], None)) == layer.count_params()

@@ -150,6 +150,34 @@ CONV2D = OpDef(
 )
 
 
+def _transpose_shape(a, inputs):
+    """Keras' deconv_output_length: n * stride, plus what a 'valid' kernel overhangs."""
+    height, width, _ = feature_map("conv2d_transpose", inputs[0])
+    sizes = []
+    for n, k, s, d in zip((height, width), a["kernel"], a["strides"], a["dilation"], strict=True):
+        span = (k - 1) * d + 1
+        sizes.append(n * s + (max(span - s, 0) if a["padding"] == "valid" else 0))
+    return (*sizes, a["filters"])
+
+
+def _transpose_flops(a, inputs, out):
+    # every input position spreads a kernel of `filters` channels: in * kernel * filters
+    return prod(inputs[0]) * prod(a["kernel"]) * a["filters"]
+
+
+CONV2D_TRANSPOSE = OpDef(
+    name="conv2d_transpose",
+    family="conv",
+    help="transposed 2-D convolution, an up-convolution (keras Conv2DTranspose)",
+    attrs=(FILTERS, KERNEL, STRIDES, CONV_PADDING, DILATION, USE_BIAS, FUSED_ACTIVATION),
+    shape=_transpose_shape,
+    params=_conv_params,
+    flops=_transpose_flops,
+    keras_class="Conv2DTranspose",
+    label=_conv_label,
+)
+
+
 def _depthwise_shape(a, inputs):
     return (*_window("depthwise_conv2d", a, inputs), inputs[0][-1] * a["depth_multiplier"])
 
@@ -584,6 +612,7 @@ SCALED_ADD = OpDef(
 ALL = (
     INPUT,
     CONV2D,
+    CONV2D_TRANSPOSE,
     DEPTHWISE_CONV2D,
     SEPARABLE_CONV2D,
     BATCH_NORM,

@@ -10,6 +10,7 @@ to them) comes with them as notes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from archgen.ir import Graph
@@ -25,6 +26,19 @@ class InputSizes:
     upto: int  # the last size scanned above it
     failing: list[int]  # sizes from `smallest` to `upto` that some layer refuses
     notes: list[str]  # what the sizes above do not say
+
+    @property
+    def step(self) -> int | None:
+        """k when exactly the multiples of k work in the scan (a U-Net's 16), else None."""
+        if self.smallest is None or not self.failing:
+            return None
+        failing = set(self.failing)
+        working = [s for s in range(self.smallest, self.upto + 1) if s not in failing]
+        step = math.gcd(*working) if len(working) > 1 else 0
+        multiples = range(self.smallest, self.upto + 1, step) if step > 1 else ()
+        return (
+            step if step > 1 and working == list(multiples) and self.smallest % step == 0 else None
+        )
 
 
 def square(graph: Graph, size: int) -> tuple:
