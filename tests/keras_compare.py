@@ -187,12 +187,17 @@ def assert_configs_match(ours, theirs) -> None:
     Its class name and config are still compared."""
     mine = ours.get_config()
     their = theirs.get_config()
-    assert len(mine["layers"]) == len(their["layers"])
-    for a, b in zip(mine["layers"], their["layers"], strict=True):
+    my_layers = {layer["name"]: layer for layer in mine["layers"]}
+    their_layers = {layer["name"]: layer for layer in their["layers"]}
+    assert set(my_layers) == set(their_layers), "not the same layer names"
+    # layer by layer first, so that a difference names the layer it is in
+    for name, b in their_layers.items():
+        a = my_layers[name]
         if _own_class(a) and _own_class(b):
             a, b = dict(a), dict(b)
             del a["module"], b["module"]
-        assert a == b, f"layer {b['name']}: {_first_difference(a, b)}"
+        assert a == b, f"layer {name}: {_first_difference(a, b)}"
+    assert list(my_layers) == list(their_layers), "the same layers in another order"
     for key in ("input_layers", "output_layers", "trainable"):
         assert mine[key] == their[key], key
 
