@@ -170,7 +170,9 @@ def assert_same_features(ours, theirs, batch: np.ndarray) -> list[float]:
         assert relative_difference(features[0], features[1]) > 1e-3, "features ignore the input"
     differences = [relative_difference(a, b) for a, b in zip(mine, their, strict=True)]
     # relative tolerance: max |ours - theirs| <= 1e-5 * max |theirs|, output by output
-    assert max(differences) <= RELATIVE_TOLERANCE, differences
+    assert max(differences) <= RELATIVE_TOLERANCE, (
+        f"relative differences {differences} exceed {RELATIVE_TOLERANCE}"
+    )
     return differences
 
 

@@ -169,7 +169,7 @@ def test_a_planted_epsilon_fails_the_feature_comparison(inception_v3, tmp_path):
     planted = generated_inception_v3(inception_v3, tmp_path, source)
     epsilons = {name: layer.epsilon for name, layer in batch_norms(planted).items()}
     assert epsilons.pop(target) == 0.5 and set(epsilons.values()) == {0.001}
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="exceed"):
         assert_same_features(planted, reference, batch)
     with pytest.raises(AssertionError, match="epsilon"):
         assert_configs_match(planted, arch.keras_model())
@@ -191,7 +191,7 @@ def test_two_swapped_concat_branches_fail_the_feature_and_config_comparisons(
         planted.set_weights(weights)
     for layer in planted.layers:
         layer.set_weights(runtime.get_layer(layer.name).get_weights())
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="exceed"):
         assert_same_features(planted, reference, batch)
     with pytest.raises(AssertionError, match="layer mixed5: inbound_nodes"):
         assert_configs_match(planted, runtime)
