@@ -1,8 +1,10 @@
-"""Five library specs against the keras.applications networks they describe.
+"""Six library specs against the keras.applications networks they describe.
 
 Each spec must build exactly its keras.applications model: the same layers in the
 same order (Keras class, output shape, parameters), the same weights in the same
-order, the same predictions. Every reference number comes from keras.applications
+order, and, holding the reference's weights with non-trivial batch-norm statistics
+(tests/keras_compare.set_comparable_weights), the same features before the classifier
+and the same predictions. Every reference number comes from keras.applications
 itself, built here with weights=None; the literal totals below are the well-known
 figures, checked against both.
 """
@@ -16,7 +18,13 @@ import pytest
 
 import archgen
 from tests.conftest import SPECS
-from tests.keras_compare import assert_layers_match, distinguishable, weight_count
+from tests.keras_compare import (
+    assert_layers_match,
+    assert_same_features,
+    random_batch,
+    set_comparable_weights,
+    weight_count,
+)
 
 # archgen's ScaledAdd stands where keras.applications puts its CustomScaleLayer
 # (inputs[0] + scale * inputs[1]); every other op maps to the Keras class it names.
@@ -37,6 +45,14 @@ class Network:
 
 
 NETWORKS = [
+    Network(
+        "inception_v3.yaml",
+        "InceptionV3",
+        params=23_851_784,
+        layers=313,
+        names=frozenset({"mixed0", "mixed5", "mixed10", "avg_pool", "predictions"}),
+        input_size=299,
+    ),
     Network(
         "xception.yaml",
         "Xception",
@@ -152,12 +168,10 @@ def test_runtime_has_the_same_weights_in_order(arch, runtime, reference):
     assert runtime.count_params() == reference.count_params()
 
 
-def test_reference_weights_give_the_same_predictions(network, runtime, reference):
-    rng = np.random.default_rng(0)
-    reference.set_weights(distinguishable(reference.get_weights(), rng))
-    runtime.set_weights(reference.get_weights())
-    image = rng.random((1, network.input_size, network.input_size, 3), dtype=np.float32)
-    ours = np.asarray(runtime(image, training=False))
-    theirs = np.asarray(reference(image, training=False))
-    assert ours.shape == theirs.shape == (1, 1000)
-    assert np.abs(ours - theirs).max() <= 1e-5
+def test_reference_weights_give_the_same_features_and_predictions(network, runtime, reference):
+    runtime.set_weights(set_comparable_weights(reference))
+    batch = random_batch(reference, np.random.default_rng(1))
+    assert batch.shape == (2, network.input_size, network.input_size, 3)
+    # the features before the classifier (avg_pool, or fc2 for VGG), then the
+    # predictions, each to 1e-5 of its scale (tests/keras_compare.RELATIVE_TOLERANCE)
+    assert_same_features(runtime, reference, batch)

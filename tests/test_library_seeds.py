@@ -4,7 +4,9 @@ The references are tests/references/seed_models.py (Keras 3 ports of the network
 /work/shared/seeds) and tests/references/inception_v4_paper.py (Inception-v4 from the paper).
 For each spec: archgen's static summary lists the reference's layers one for one (Keras class,
 output shape, parameters) with the same totals; the Keras model archgen builds has the same
-weights in the same order and, given the reference's weights, predicts the same. Every number
+weights in the same order and, given the reference's weights (with non-trivial batch-norm
+statistics: tests/keras_compare.set_comparable_weights), gives the same features before each
+classifier and the same outputs. Every number
 compared comes from the reference model built here; the literal totals are written out once
 more so that a change to a reference shows.
 """
@@ -20,7 +22,13 @@ import pytest
 import archgen
 from archgen.errors import SpecError
 from tests.conftest import SPECS
-from tests.keras_compare import assert_layers_match, distinguishable, weight_count
+from tests.keras_compare import (
+    assert_layers_match,
+    assert_same_features,
+    random_batch,
+    set_comparable_weights,
+    weight_count,
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ def network(request) -> Network:
 @pytest.fixture(scope="module")
 def reference(network, keras):
     model = network.build_reference()
-    model.set_weights(distinguishable(model.get_weights(), np.random.default_rng(0)))
+    set_comparable_weights(model)
     return model
 
 
@@ -87,12 +95,6 @@ def arch(network):
 @pytest.fixture(scope="module")
 def runtime(arch):
     return arch.keras_model()
-
-
-def as_list(outputs) -> list[np.ndarray]:
-    if isinstance(outputs, (list, tuple)):
-        return [np.asarray(output) for output in outputs]
-    return [np.asarray(outputs)]
 
 
 # --- static: no Keras model is built from the spec -----------------------------------------
@@ -146,27 +148,11 @@ def test_runtime_has_the_same_weights_in_order(arch, runtime, reference):
     assert [tuple(w.shape) for w in runtime.weights] == [tuple(w.shape) for w in reference.weights]
 
 
-def features(model):
-    """The model up to the inputs of its output layers: what its classifiers see, which a
-    saturated softmax (1.0 for deep networks with random weights) would hide."""
-    import keras
-
-    producers = {id(layer.output): layer for layer in model.layers}
-    ends = [producers[id(output)].input for output in model.outputs]
-    return keras.Model(model.inputs[0], ends if len(ends) > 1 else ends[0])
-
-
-def test_reference_weights_give_the_same_predictions(runtime, reference):
+def test_reference_weights_give_the_same_features_and_predictions(runtime, reference):
     runtime.set_weights(reference.get_weights())
-    shape = tuple(reference.inputs[0].shape[1:])
-    batch = np.random.default_rng(1).random((2, *shape), dtype=np.float32)
-    for ours, theirs in ((runtime, reference), (features(runtime), features(reference))):
-        mine = as_list(ours(batch, training=False))
-        their = as_list(theirs(batch, training=False))
-        assert len(mine) == len(their) == len(reference.outputs)
-        for a, b in zip(mine, their, strict=True):
-            assert a.shape == b.shape
-            assert np.abs(a - b).max() <= 1e-5 * max(1.0, np.abs(b).max())
+    # every output and the features each classifier sees, to 1e-5 of its scale
+    # (tests/keras_compare.RELATIVE_TOLERANCE); googlenet has three of each
+    assert_same_features(runtime, reference, random_batch(reference, np.random.default_rng(1)))
 
 
 # --- network by network ----------------------------------------------------------------------
