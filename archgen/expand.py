@@ -59,7 +59,7 @@ from archgen.language.ast import (
 from archgen.language.expr import SHAPE_NAMES, evaluate, free_names
 from archgen.language.parser import NAME_CHARS
 from archgen.limits import MAX_LAYERS, MAX_NAME_LENGTH, MAX_REPEAT
-from archgen.ops import REGISTRY, AttrError, ShapeError, resolve
+from archgen.ops import REGISTRY, AttrError, ShapeError, merge_op, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
 from archgen.passes.shapes import shape_of
 
@@ -138,14 +138,12 @@ class _Lowering(Visitor):
         return LayerUse(op.name, values, locs, name, item.loc, item.target, **options)
 
     def merge(self, merge: Merge, name, indices) -> MergeUse:
-        op, values = merge.op, {}
-        if merge.scale is not None:  # first + scale * second (Inception-ResNet)
-            op, values = "scaled_add", {"scale": merge.scale}
+        op = merge_op(merge.op, merge.values)  # add:, with scale: scaled_add
         branches = self.branches(merge, indices)
         return MergeUse(
-            op,
+            op.name,
             merge.op,
-            values,
+            dict(merge.values),
             branches,
             name,
             merge.loc,

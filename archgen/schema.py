@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from archgen.language.parser import SPEC_VERSION
-from archgen.ops import ALIASES, resolve, spec_op_names
+from archgen.ops import ALIASES, CONSTRUCTS, resolve, spec_op_names
 
 SCHEMA_PATH = "schema/archgen.schema.json"
 REFERENCE = {"type": "string", "pattern": r"^\$", "description": "$name or ${expression}"}
@@ -71,6 +71,16 @@ def _op_schema(name: str) -> dict:
     return schema
 
 
+def _merge_properties(keyword: str) -> dict:
+    """A merge construct's own keys: its ops' attributes, and an activation after it."""
+    properties = {}
+    for op in CONSTRUCTS[keyword]:
+        for attr in op.attrs:  # giving it picks the op (add: with scale is scaled_add)
+            properties[attr.name] = {**_attr_schema(attr), "description": f"{attr.help}: {op.help}"}
+    properties["activation"] = {"description": "an activation after the merge, or null"}
+    return properties
+
+
 def spec_schema() -> dict:
     ops = spec_op_names()
     path = {"type": ["array", "null"], "items": {"$ref": "#/definitions/item"}}
@@ -105,24 +115,17 @@ def spec_schema() -> dict:
             "description": "a block of this spec, with its arguments",
         },
     }
+    merge_keys = {keyword: _merge_properties(keyword) for keyword in CONSTRUCTS}
     constructs = {
-        "concat": {
-            "type": "object",
-            "required": ["concat"],
-            "properties": {"concat": branches, "name": NAME, **ITEM_OPTIONS},
-            "additionalProperties": False,
-        },
-        "add": {
-            "type": "object",
-            "required": ["add"],
-            "properties": {
-                "add": branches,
-                "name": NAME,
-                "scale": {"description": "first + scale * second (Inception-ResNet)"},
-                "activation": {"description": "an activation after the sum"},
-                **ITEM_OPTIONS,
-            },
-            "additionalProperties": False,
+        **{
+            keyword: {
+                "type": "object",
+                "description": "; or ".join(op.help for op in CONSTRUCTS[keyword]),
+                "required": [keyword],
+                "properties": {keyword: branches, "name": NAME, **keys, **ITEM_OPTIONS},
+                "additionalProperties": False,
+            }
+            for keyword, keys in merge_keys.items()
         },
         "split": {
             "type": "object",
@@ -174,10 +177,8 @@ def spec_schema() -> dict:
                 "description": "argument -> default, or `required`",
             },
             "seq": {"$ref": "#/definitions/path"},
-            "concat": branches,
-            "add": branches,
-            "scale": {},
-            "activation": {},
+            **{keyword: branches for keyword in CONSTRUCTS},
+            **{key: value for keys in merge_keys.values() for key, value in keys.items()},
             "if": {**ITEM_OPTIONS["if"], "description": "each use is the identity unless it holds"},
             "inputs": {
                 "type": "array",

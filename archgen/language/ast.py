@@ -50,14 +50,15 @@ class Branch:
 
 @dataclass
 class Merge:
-    """`concat:` or `add:` of named, ordered branches, each a path from the same input."""
+    """A merge construct (`concat:`, `add:`: the registry's merge ops) of named, ordered
+    branches, each a path from the same input."""
 
-    op: str  # "concat" or "add"
+    op: str  # the construct's keyword: "concat", "add"
     branches: list[Branch]
     name: object
     loc: Loc
-    scale: object = None  # add only: first + scale * second (Inception-ResNet)
-    activation: object = None  # add only: activation after the sum
+    values: dict = field(default_factory=dict)  # the merge op's attributes (add's scale)
+    activation: object = None  # an activation after the merge
     option_locs: dict = field(default_factory=dict)
     condition: object = None
     source: Ref | None = None
@@ -195,7 +196,8 @@ def item_values(item) -> list:
         return [item.name, item.condition, *item.args.values()]
     if isinstance(item, Merge):
         branches = [b.condition for b in item.branches]
-        return [item.name, item.scale, item.activation, item.condition, *branches]
+        values = item.values.values()
+        return [item.name, *values, item.activation, item.condition, *branches]
     if isinstance(item, Split):
         return [b.condition for b in item.branches]
     if isinstance(item, Repeat):

@@ -27,7 +27,8 @@ from archgen.language.ast import (
 from archgen.language.expr import NAME_RE, SHAPE_NAMES, Expr, evaluate, parse_value
 from archgen.language.yaml_loader import YMap, located
 from archgen.limits import MAX_NAME_LENGTH, MAX_SIZE
-from archgen.ops import REQUIRED
+from archgen.ops import CONSTRUCTS as MERGES
+from archgen.ops import REQUIRED, merge_op, merge_options
 
 SPEC_VERSION = 1
 TOP_LEVEL_KEYS = (
@@ -45,7 +46,7 @@ TOP_LEVEL_KEYS = (
     "outputs",
     "constraints",
 )
-CONSTRUCTS = ("concat", "add", "split", "repeat", "side")
+CONSTRUCTS = (*MERGES, "split", "repeat", "side")  # merges: the registry's (concat, add)
 # Words with a meaning of their own in a path or a block: no block may take them as a name.
 # Keys any item may carry beside its own (a call also among its arguments).
 ITEM_OPTIONS = ("if", "from", "as")
@@ -57,7 +58,7 @@ RESERVED = {
     "doc",
     "name",
     "index",
-    "scale",
+    *(option for merge in MERGES for option in merge_options(merge)),
     "activation",
     "inputs",
     "outputs",
@@ -367,8 +368,10 @@ def _condition_of(mapping: YMap):
 
 
 MERGE_KEYS = {
-    "concat": ("concat", "name", *ITEM_OPTIONS),
-    "add": ("add", "name", "scale", "activation", *ITEM_OPTIONS),
+    **{
+        merge: (merge, "name", *merge_options(merge), "activation", *ITEM_OPTIONS)
+        for merge in MERGES
+    },
     "split": ("split",),  # no layer of its own: its branches feed the enclosing concat
 }
 
@@ -389,27 +392,32 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
             value.value_loc(op),
             hint=example,
         )
-    if op == "add" and "scale" in value and len(branches) != 2:
-        raise SpecError(
-            "a scaled add takes exactly two branches: the shortcut and the residual",
-            value.key_loc("scale"),
-        )
     if op == "split":
         return Split(branches, loc)
+    arity = merge_op(op, value).arity
+    if arity is not None and len(branches) != arity:
+        made = merge_op(op, value)
+        raise SpecError(
+            f"'{op}' with {', '.join(merge_options(op))} is {made.name}, which takes exactly "
+            f"{arity} branches, not {len(branches)}",
+            value.value_loc(op),
+            hint=made.help,
+        )
     name = layer_name(value["name"], value.value_loc("name")) if "name" in value else None
     options = {
         k: parse_arg_value(value[k], value.value_loc(k))
-        for k in ("scale", "activation")
+        for k in (*merge_options(op), "activation")
         if k in value
     }
+    activation = options.pop("activation", None)
     return Merge(
         op,
         branches,
         name,
         loc,
-        scale=options.get("scale"),
-        activation=options.get("activation"),
-        option_locs={k: value.value_loc(k) for k in options},
+        values=options,
+        activation=activation,
+        option_locs={k: value.value_loc(k) for k in value if k not in (op, "name")},
         **_item_options(value),
     )
 

@@ -85,8 +85,8 @@ class _ItemCheck(Visitor):
 
     def visit_Merge(self, item: Merge, scope: set[str]) -> None:
         self.visit_Split(item, scope)
-        for option in ("scale", "activation"):
-            _check_names(getattr(item, option), item.option_locs.get(option, item.loc), scope)
+        for option, value in [*item.values.items(), ("activation", item.activation)]:
+            _check_names(value, item.option_locs.get(option, item.loc), scope)
         _check_names(item.name, item.loc, scope)
         _check_names(item.condition, item.loc, scope)
 

@@ -16,9 +16,27 @@ ALIASES: dict[str, tuple[str, dict]] = {
     name: ("activation", {"function": name}) for name in ACTIVATION_NAMES if name != "linear"
 }
 
-# Ops a spec may not name directly: the input is declared with `input:`, merges
-# with the `concat:` and `add:` constructs (which know their branches).
-INTERNAL = {"input", "concat", "add", "scaled_add"}
+# Ops a spec may not name directly: the input is declared with `input:`, merges with
+# their constructs (`concat:`, `add:`), which know their branches.
+INTERNAL = {op.name for op in ALL if op.merge or op.family == "input"}
+
+# merge keyword -> the ops it can make (`add:` makes add, or scaled_add with `scale`)
+CONSTRUCTS: dict[str, list[OpDef]] = {}
+for _op in ALL:
+    if _op.construct:
+        CONSTRUCTS.setdefault(_op.construct, []).append(_op)
+
+
+def merge_options(keyword: str) -> list[str]:
+    """The attributes a merge construct may be given: those of the ops it can make."""
+    return list(dict.fromkeys(a.name for op in CONSTRUCTS[keyword] for a in op.attrs))
+
+
+def merge_op(keyword: str, given) -> OpDef:
+    """The op a merge construct makes with the attributes `given`: the one whose
+    attributes are all given, with the most of them."""
+    fitting = [op for op in CONSTRUCTS[keyword] if {a.name for a in op.attrs} <= set(given)]
+    return max(fitting, key=lambda op: len(op.attrs))
 
 
 def spec_op_names() -> list[str]:
@@ -38,12 +56,15 @@ def resolve(name: str) -> tuple[OpDef, dict] | None:
 
 __all__ = [
     "ALIASES",
+    "CONSTRUCTS",
     "INTERNAL",
     "REGISTRY",
     "REQUIRED",
     "AttrError",
     "OpDef",
     "ShapeError",
+    "merge_op",
+    "merge_options",
     "resolve",
     "spec_op_names",
 ]

@@ -236,6 +236,10 @@ class OpDef:
     # required attributes' values (see `key_attributes`).
     label: Callable | None = None
     merge: bool = False  # takes several inputs (concat, add)
+    # a merge: the spec keyword that makes it (`concat:`, `add:`); when several ops share
+    # one, the merge whose attributes a spec gives picks the op that has them (add, scale)
+    construct: str | None = None
+    arity: int | None = None  # a merge that takes exactly this many inputs
     custom_layer: bool = False  # keras_class is defined by archgen, not keras.layers
 
     def attr(self, name: str) -> Attr | None:

@@ -560,6 +560,7 @@ CONCAT = OpDef(
     flops=no_flops,
     keras_class="Concatenate",
     merge=True,
+    construct="concat",
 )
 
 
@@ -584,6 +585,7 @@ ADD = OpDef(
     flops=no_flops,
     keras_class="Add",
     merge=True,
+    construct="add",
 )
 
 SCALED_ADD = OpDef(
@@ -606,6 +608,8 @@ SCALED_ADD = OpDef(
     flops=no_flops,
     keras_class="ScaledAdd",
     merge=True,
+    construct="add",
+    arity=2,  # the shortcut, and the residual it scales
     custom_layer=True,
 )
 
