@@ -3,8 +3,10 @@
 Three properties, each run by hypothesis:
 
 1. Random specs from a grammar of the spec language (ops, blocks with args,
-   concat/add, repeat with an index, side paths, $names and ${expressions},
-   now and then a wild value where a number belongs): loading never raises
+   concat/add, repeat with an index, side paths, $names and ${expressions} with
+   functions, comparisons and conditionals, the incoming shape (in_channels),
+   conditions (`if:`), tensors bound with `as:` and read back with `from:`,
+   constraints, now and then a wild value where a number belongs): loading never raises
    anything but a SpecError, and every SpecError points at a line and column.
    Besides the ops whose shapes the grammar predicts by hand, it draws any op of
    the registry with values from its declaration, so a new op is fuzzed as soon
@@ -171,8 +173,10 @@ class Grammar:
             "classes": draw(st.integers(2, 5)),
             "width": draw(st.integers(1, 6)),
             "act": draw(st.sampled_from(ACTIVATIONS)),
+            "flag": draw(st.booleans()),
         }
         self.blocks: dict = {}
+        self.bound: dict = {}  # names bound with `as:` at the top level -> shape when bound
 
     def name(self) -> str:
         self.serial += 1
@@ -201,6 +205,9 @@ class Grammar:
         forms.append(("${width * 2}", lambda env: 2 * width))
         forms.append((f"${{width + {n}}}", lambda env: width + n))
         forms.append((f"${{{n} * 2 - {n}}}", lambda env: n))  # a constant expression
+        forms.append(("${max(1, width - 1)}", lambda env: max(1, width - 1)))
+        forms.append(("${int(width / 2) + 1}", lambda env: int(width / 2) + 1))
+        forms.append(("${width if width > 3 else 3}", lambda env: width if width > 3 else 3))
         if index is not None:
             forms.append((f"${{{index} + {n}}}", lambda env: env[index] + n))
             forms.append((f"${{({index} + 1) * {n} // 1}}", lambda env: (env[index] + 1) * n))
@@ -215,7 +222,10 @@ class Grammar:
         )
         args: dict = {}
         filters = None
-        if op != "depthwise_conv2d":
+        from_input = op != "depthwise_conv2d" and self.maybe(0.1)
+        if from_input:  # the channels it receives, doubled
+            args["filters"], filters = "${in_channels * 2}", None
+        elif op != "depthwise_conv2d":
             args["filters"], filters = self.number(1, 8, index)
         kernel = self.draw(st.sampled_from([1, 2, 3, [1, 3], [3, 1]]))
         args["kernel"] = self.wildly(kernel)
@@ -247,6 +257,8 @@ class Grammar:
             h, w, c = state
             h = out_size(h, kh, strides, padding, dilation)
             w = out_size(w, kw, strides, padding, dilation)
+            if from_input:
+                return (h, w, 2 * c)
             return (h, w, c * multiplier if filters is None else filters(env))
 
         return {op: args}, shape
@@ -483,12 +495,20 @@ class Grammar:
         return {kind: args}, shape
 
     def item(self, depth: int, index=None, keep=False):
-        choices = ["conv", "simple", "simple", "block"]
+        choices = ["conv", "simple", "simple", "block", "condition"]
         if not keep:
             choices += ["pool", "reshape", "op"]
         if depth < 2:
             choices += ["concat", "add"] + ([] if index or keep else ["repeat"])
+        if depth == 0 and index is None:
+            choices += ["bind", "join", "join"] if self.bound else ["bind"]
         kind = self.draw(st.sampled_from(choices))
+        if kind == "condition":
+            return self.condition(depth, index, keep)
+        if kind == "bind":
+            return self.bind()
+        if kind == "join":
+            return self.join()
         if kind == "conv":
             return self.conv(index, keep)
         if kind == "simple":
@@ -506,6 +526,58 @@ class Grammar:
         if kind == "add":
             return self.add(depth, index)
         return self.repeat(depth)
+
+    def condition(self, depth: int, index=None, keep=False):
+        """An item that exists only when a condition holds: the identity otherwise."""
+        item, shape = self.item(depth + 1, index, keep)
+        if "if" in str(item):  # one condition per item: a nested one stays as it is
+            return item, shape
+        text, holds = self.draw(
+            st.sampled_from(
+                [
+                    ("$flag", lambda env: self.params["flag"]),
+                    ("${width > 2}", lambda env: self.params["width"] > 2),
+                    (
+                        "${not flag or width == 1}",
+                        lambda env: not self.params["flag"] or self.params["width"] == 1,
+                    ),
+                ]
+            )
+        )
+        if isinstance(item, str):
+            item = {item: None}
+        if self.maybe(0.5) or "repeat" in item or "side" in item:
+            item = {**item, "if": self.wildly(text)}  # beside the item
+        else:
+            key = next(iter(item))  # the op, block or merge comes first
+            if key in ("concat", "add"):
+                item = {**item, "if": text}
+            else:
+                item = {key: {**(item[key] or {}), "if": text}}  # among its arguments
+        return item, lambda state, env: shape(state, env) if holds(env) else state
+
+    def bind(self):
+        """`as:` a name for the current tensor, read back later with `from:`."""
+        name = f"t{len(self.bound)}"
+        self.bound[name] = None
+
+        def shape(state, env):
+            self.bound[name] = state
+            return state
+
+        return {"relu": {"as": name}}, shape
+
+    def join(self):
+        """A concat of the current tensor and one bound earlier (a skip connection)."""
+        name = self.draw(st.sampled_from(sorted(self.bound)))
+
+        def shape(state, env):
+            other = self.bound[name]
+            if other is None or other[:2] != state[:2]:
+                raise Invalid
+            return (*state[:2], state[2] + other[2])
+
+        return {"concat": {"here": [], "skip": [{"from": name}]}}, shape
 
     def path(self, depth: int, length: int, index=None, keep=False):
         items, shapes = [], []
@@ -548,6 +620,11 @@ class Grammar:
         blocks = {k: v for k, v in self.blocks.items() if v is not None}
         if blocks:
             spec["blocks"] = blocks
+        broken = False
+        if self.maybe(0.15):
+            limit = self.draw(st.integers(1, 6))
+            spec["constraints"] = {"narrow_enough": f"${{width <= {limit}}}"}
+            broken = self.params["width"] > limit
         spec["model"] = model
         if side:
             spec["outputs"] = ["predictions", "aux"]
@@ -556,7 +633,7 @@ class Grammar:
             expected = min(final) >= 1 and math.prod(final) <= 1 << 20
         except (Invalid, KeyError, TypeError, ValueError):
             expected = False
-        expected = expected and not self.unpredicted
+        expected = expected and not self.unpredicted and not broken
         return spec, expected
 
 
