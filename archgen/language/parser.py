@@ -25,7 +25,7 @@ from archgen.language.ast import (
     Split,
 )
 from archgen.language.expr import NAME_RE, SHAPE_NAMES, Expr, evaluate, parse_value
-from archgen.language.yaml_loader import YMap, located
+from archgen.language.yaml_loader import YList, YMap, located
 from archgen.limits import MAX_NAME_LENGTH, MAX_SIZE
 from archgen.ops import CONSTRUCTS as MERGES
 from archgen.ops import REQUIRED, merge_op, merge_options
@@ -159,11 +159,15 @@ def check_keys(mapping: YMap, allowed, what: str) -> None:
 # --- values ---------------------------------------------------------------------------------
 
 
+def _item_loc(items: list, index: int, loc: Loc) -> Loc:
+    """Where a list's item is: the YAML's own place for it, else the list's `loc`."""
+    return items.item_loc(index) if isinstance(items, YList) else loc
+
+
 def parse_arg_value(value, loc: Loc):
     """A value inside a call: numbers, text, lists, with $references anywhere."""
     if isinstance(value, list):
-        locs = getattr(value, "item_locs", [])
-        return [parse_arg_value(v, locs[i] if i < len(locs) else loc) for i, v in enumerate(value)]
+        return [parse_arg_value(v, _item_loc(value, i, loc)) for i, v in enumerate(value)]
     if isinstance(value, dict):
         raise SpecError(
             "an argument value cannot be a mapping",
@@ -206,9 +210,9 @@ def parse_input(value, loc: Loc, example: str = "[224, 224, 3]", params: bool = 
     """[height, width, channels] for images, [size] for vectors; with `params`, a size may
     be `$size` or `${...}` of the spec's parameters (evaluated once they are known)."""
     expect(value, list, "input", loc, f"input: {example}")
-    locs = getattr(value, "item_locs", [loc] * len(value))
     sizes = [
-        parse_value(n, locs[i]) if params and isinstance(n, str) else n for i, n in enumerate(value)
+        parse_value(n, _item_loc(value, i, loc)) if params and isinstance(n, str) else n
+        for i, n in enumerate(value)
     ]
     if len(sizes) not in (1, 3) or not all(isinstance(n, Expr) or _is_size(n) for n in sizes):
         raise SpecError(
@@ -247,11 +251,10 @@ def parse_path(value, loc: Loc, what: str = "a path", concat_branch: bool = Fals
     if value is None:
         return []
     expect(value, list, what, loc, "[conv2d: {filters: 32, kernel: 3}, relu]")
-    locs = getattr(value, "item_locs", [])
     items, collect = [], Collector()
     for index, item in enumerate(value):
         with collect:
-            items.append(parse_item(item, locs[index] if index < len(locs) else loc))
+            items.append(parse_item(item, _item_loc(value, index, loc)))
             if isinstance(items[-1], Split) and (not concat_branch or index != len(value) - 1):
                 raise SpecError(
                     "'split' can only be the last item of a concat branch",
