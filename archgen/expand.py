@@ -34,7 +34,6 @@ from archgen.ir import (
     MergeUse,
     Node,
     Number,
-    Param,
     Program,
     Region,
     RepeatRegion,
@@ -201,7 +200,7 @@ class _Lowering(Visitor):
             body = self.merge(block.body, None, frozenset())
         else:
             body = self.path(block.body, frozenset())
-        args = [Param(a.name, a.default, a.loc) for a in block.args.values()]
+        args = list(block.args.values())
         needed = sorted(self.globals_of(block.name, set()))
         referenced = self.references(block.body) | {ref.name for ref in block.outputs}
         return BlockFunction(

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from archgen.errors import Loc, SpecError
-from archgen.language.ast import Ref
+from archgen.language.ast import Arg, Ref
 from archgen.language.expr import evaluate
-from archgen.ops import REQUIRED
 
 SCOPE_SEPARATOR = "."
 
@@ -269,24 +268,13 @@ class SideUse:
     condition: object = None
 
 
-@dataclass(frozen=True)
-class Param:
-    name: str
-    default: object  # REQUIRED or a value
-    loc: Loc
-
-    @property
-    def required(self) -> bool:
-        return self.default is REQUIRED
-
-
 @dataclass(eq=False)
 class BlockFunction:
     """A block, lowered: a function of its arguments (and of the model parameters it
     reads, itself or through the blocks it calls)."""
 
     name: str
-    args: list[Param]  # in the spec's order
+    args: list[Arg]  # in the spec's order (the spec's own records: name, default, loc)
     globals: list[str]  # model parameters it reads
     body: object  # a list of items, or one MergeUse
     doc: str | None

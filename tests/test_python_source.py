@@ -12,7 +12,7 @@ import pytest
 import archgen
 from tests.conftest import SPECS
 from tests.generated_source import import_source
-from tests.keras_compare import weight_shapes
+from tests.keras_compare import assert_configs_match, weight_shapes
 
 SPEC = SPECS / "inception_v3.yaml"
 
@@ -280,15 +280,7 @@ def test_expressions_compile_to_the_same_model(tmp_path):
     module = import_source(source, tmp_path, "scaled_generated")
     for overrides in ({}, {"width": 1.0, "depth": 2.0}):
         expected = archgen.load(spec, overrides=overrides)
-        generated = module.build_model(**overrides)
-        runtime = expected.keras_model()
-        assert [layer.name for layer in generated.layers] == [
-            layer.name for layer in runtime.layers
-        ]
-        assert [layer.get_config() for layer in generated.layers[1:]] == [
-            layer.get_config() for layer in runtime.layers[1:]
-        ]
-        assert generated.count_params() == expected.totals.params
+        assert_configs_match(module.build_model(**overrides), expected.keras_model())
 
 
 CONDITIONS = """archgen: 1
@@ -350,15 +342,7 @@ def test_conditions_compile_to_the_same_model(tmp_path):
     module = import_source(source, tmp_path, "conditions_generated")
     for overrides in ({}, {"wide": False, "pool": False}, {"stages": [[8, 1], [8, 1]]}):
         arch = archgen.load(spec, overrides=overrides)
-        generated = module.build_model(**overrides)
-        runtime = arch.keras_model()
-        assert [layer.name for layer in generated.layers] == [
-            layer.name for layer in runtime.layers
-        ]
-        assert [layer.get_config() for layer in generated.layers[1:]] == [
-            layer.get_config() for layer in runtime.layers[1:]
-        ]
-        assert generated.count_params() == arch.totals.params
+        assert_configs_match(module.build_model(**overrides), arch.keras_model())
     # by hand: stage0 projects (8 -> 8 but the first), stage1 projects (8 -> 16, stride 2),
     # stage2 does not (16 -> 16); the tower's b exists (16 > 8 and wide); no dropout
     arch = archgen.load(spec)

@@ -9,6 +9,7 @@ import pytest
 
 import archgen
 from tests.generated_source import import_source
+from tests.keras_compare import assert_configs_match
 
 SKIPS = """archgen: 1
 name: skips
@@ -70,15 +71,6 @@ def skips(tmp_path):
     return spec
 
 
-def layer_inputs(model) -> dict:
-    """Each layer's name -> the names of the layers it reads, from Keras' own graph."""
-    inputs = {}
-    for layer in model.layers[1:]:
-        tensors = layer.input if isinstance(layer.input, list) else [layer.input]
-        inputs[layer.name] = [t._keras_history[0].name for t in tensors]
-    return inputs
-
-
 def test_skips_and_carried_tensors_make_the_graph_by_hand(skips):
     graph = archgen.load(skips).graph
     # the decoder concatenates the encoder output of its scale
@@ -104,10 +96,7 @@ def test_the_generated_source_builds_the_same_graph(skips, tmp_path):
     assert "return out, x" in source
     generated = import_source(source, tmp_path, "skips_generated").build_model()
     runtime = arch.keras_model()
-    assert layer_inputs(generated) == layer_inputs(runtime)
-    assert [layer.get_config() for layer in generated.layers[1:]] == [
-        layer.get_config() for layer in runtime.layers[1:]
-    ]
+    assert_configs_match(generated, runtime)  # every layer, and what feeds it
     rng = np.random.default_rng(0)
     generated.set_weights(
         [rng.normal(size=w.shape).astype(np.float32) for w in runtime.get_weights()]
