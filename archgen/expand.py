@@ -79,6 +79,8 @@ def lower(spec: Spec) -> Program:
         dict(spec.params),
         spec.input,
         spec.input_exprs,
+        spec.input_name,
+        {name: shape for name, (shape, _) in spec.more_inputs.items()},
         blocks,
         model,
         referenced,
@@ -335,14 +337,17 @@ class Expander:
         self.static_attrs: dict[int, dict] = {}  # layer use without $names -> its attributes
         # tensors the current path can name: name -> (layer, fixed: named by `name:`);
         # a branch sees its path's names, a block only its own inputs
-        self.tensors: ChainMap = ChainMap()
+        self.tensors: ChainMap = ChainMap({})
         self.unshaped: list[Node] = []  # nodes whose shape no expression has needed yet
 
     def run(self) -> Graph:
         spec = self.spec
         self.check_constraints()
-        x = self.add("input", "input", {"shape": spec.input}, [], (), spec.input_loc)
-        self.tensors = ChainMap({"input": (x, True)})
+        inputs = {spec.input_name: (spec.input, spec.input_loc), **spec.more_inputs}
+        for name, (shape, loc) in inputs.items():  # the path starts from the first
+            node = self.add(name, "input", {"shape": shape}, [], (name,), loc)
+            self.tensors[name] = (node, True)
+        x = spec.input_name
         x = self.items(self.program.model, x, dict(spec.params), (), None)
         outputs = [self.output(name, loc) for name, loc in spec.outputs]
         self.graph.outputs = [node for node, _ in outputs] or [x]

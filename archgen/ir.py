@@ -295,6 +295,8 @@ class Program:
     params: dict  # model parameter -> value
     input: tuple
     input_exprs: tuple | None  # the input as written, when it uses params (`$size`)
+    input_name: str  # the first input's name ("input" unless `inputs:` names it)
+    more_inputs: dict  # the other inputs: name -> shape
     blocks: dict[str, BlockFunction]  # the blocks the model uses, callees before callers
     model: list
     referenced: set[str] = field(default_factory=set)  # tensor names the model reads

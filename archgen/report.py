@@ -8,6 +8,11 @@ from archgen.ir import Node
 from archgen.ops.base import format_shape
 
 
+def _inputs(arch) -> list[dict]:
+    """A model with several inputs: each one's name and shape, the first first."""
+    return [{"name": n.name, "shape": list(n.shape)} for n in arch.graph if n.op == "input"]
+
+
 def summary_dict(arch) -> dict:
     totals = arch.totals
     return {
@@ -15,6 +20,7 @@ def summary_dict(arch) -> dict:
         "title": arch.spec.title,
         "source": arch.spec.source,
         "input_shape": list(arch.spec.input),
+        **({"inputs": _inputs(arch)} if arch.spec.more_inputs else {}),
         "outputs": [{"name": n.name, "shape": list(n.shape)} for n in arch.outputs],
         "params": {
             "total": totals.params,
@@ -130,7 +136,13 @@ def summary_table(arch, depth: int = 1) -> str:
     totals = arch.totals
     lines += [
         "-" * len(lines[0]),
-        f"{arch.spec.title}: input {format_shape(arch.spec.input)}, "
+        f"{arch.spec.title}: "
+        + ", ".join(
+            f"input {n.name + ' ' if arch.spec.more_inputs else ''}{format_shape(n.shape)}"
+            for n in arch.graph
+            if n.op == "input"
+        )
+        + ", "
         f"outputs {', '.join(format_shape(n.shape) for n in arch.outputs)}",
         f"params: {totals.params:,} (trainable {totals.trainable:,}, "
         f"non-trainable {totals.non_trainable:,})",

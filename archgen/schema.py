@@ -220,6 +220,15 @@ def spec_schema() -> dict:
                 "description": "[height, width, channels], or [size] for a vector; "
                 "sizes may be $params",
             },
+            "inputs": {
+                "type": "object",
+                "description": "several named inputs (instead of input:); the model's path "
+                "starts from the first, the others are read with from: NAME",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {"anyOf": [{"type": "integer", "minimum": 1}, REFERENCE]},
+                },
+            },
             "constraints": {
                 "type": "object",
                 "description": "name -> condition the params must satisfy",

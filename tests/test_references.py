@@ -182,3 +182,76 @@ def test_bad_references_are_located(tmp_path, text, message, line, hint):
     assert message in info.value.message
     assert info.value.loc.line == line
     assert hint in (info.value.hint or "")
+
+
+SEVERAL_INPUTS = """archgen: 1
+name: two
+inputs:
+  image: [16, 16, 3]
+  mask: [16, 16, 1]
+  meta: [4]
+model:
+  - conv2d: {filters: 4, kernel: 3, padding: same}
+  - concat: {features: [], mask: [from: mask]}
+  - global_avg_pool
+  - concat: {pooled: [], meta: [from: meta, dense: {units: 3}]}
+  - dense: {units: 2, name: predictions}
+"""
+
+
+def test_a_model_with_several_inputs(tmp_path):
+    spec = tmp_path / "two.yaml"
+    spec.write_text(SEVERAL_INPUTS)
+    arch = archgen.load(spec)
+    graph = arch.graph
+    assert [(n.name, n.shape) for n in graph if n.op == "input"] == [
+        ("image", (16, 16, 3)),
+        ("mask", (16, 16, 1)),
+        ("meta", (4,)),
+    ]
+    assert graph["concat_1"].inputs == ["conv2d", "mask"]
+    assert graph["concat_2.meta.dense"].inputs == ["meta"]
+    assert arch.summary()["inputs"][1] == {"name": "mask", "shape": [16, 16, 1]}
+    runtime = arch.keras_model()
+    assert [t.name for t in runtime.inputs] == ["image", "mask", "meta"]
+    source = arch.python_source()
+    assert "return keras.Model([inputs, mask, meta], x," in source
+    generated = import_source(source, tmp_path, "two_inputs").build_model()
+    assert_configs_match(generated, runtime)
+    rng = np.random.default_rng(5)
+    generated.set_weights(
+        [rng.normal(size=w.shape).astype(np.float32) for w in runtime.get_weights()]
+    )
+    runtime.set_weights(generated.get_weights())
+    batch = [
+        rng.normal(size=(2, *shape)).astype(np.float32)
+        for shape in ((16, 16, 3), (16, 16, 1), (4,))
+    ]
+    np.testing.assert_allclose(
+        generated.predict(batch, verbose=0), runtime.predict(batch, verbose=0), rtol=1e-6
+    )
+    # min-input scans the first input; the mask's fixed 16 x 16 must match it
+    assert arch.input_sizes(upto=40).failing == [s for s in range(17, 41)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            SEVERAL_INPUTS.replace("inputs:", "input: [8, 8, 3]\ninputs:"),
+            "'input' or 'inputs', not both",
+        ),
+        (
+            SEVERAL_INPUTS.replace("[from: meta, dense: {units: 3}]", "[dense: {units: 3}]"),
+            "no output depends on 'meta'",
+        ),
+        (SEVERAL_INPUTS.replace("inputs:\n  image", "inputs:\n  9image"), "not a valid name"),
+    ],
+)
+def test_several_inputs_errors_are_located(tmp_path, text, message):
+    spec = tmp_path / "two.yaml"
+    spec.write_text(text)
+    with pytest.raises(archgen.SpecError) as info:
+        archgen.load(spec)
+    assert message in info.value.message
+    assert info.value.loc.line >= 3

@@ -55,6 +55,7 @@ def test_the_schema_knows_every_construct_of_the_language():
     schema = json.loads((ROOT / SCHEMA_PATH).read_text())
     texts = [
         test_references.SKIPS,
+        test_references.SEVERAL_INPUTS,
         test_python_source.CONDITIONS,
         test_python_source.EXPRESSIONS,
         test_python_source.DEEP_OUTPUTS,

@@ -48,9 +48,10 @@ def build_model(arch):
         layer = layer_class(REGISTRY[node.op], keras)(*args, name=node.name, **kwargs)
         inputs = [tensors[name] for name in node.inputs]
         tensors[node.name] = layer(inputs if REGISTRY[node.op].merge else inputs[0])
+    inputs = [tensors[node.name] for node in arch.graph if node.op == "input"]
     outputs = [tensors[name] for name in arch.graph.outputs]
     return keras.Model(
-        tensors[arch.graph.input.name],
+        inputs[0] if len(inputs) == 1 else inputs,
         outputs[0] if len(outputs) == 1 else outputs,
         name=arch.name,
     )

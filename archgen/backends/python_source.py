@@ -533,19 +533,28 @@ class Generator:
         names = Namespace({"inputs", "x", "input_shape"}, parent=self.module)
         env = {p: names.add(p) for p in program.params}
         fn = Function(names, env, referenced=program.referenced)
-        fn.tensors = ChainMap({"input": "inputs"})
+        # the other inputs: a variable and a shape parameter each, named after them
+        more = {name: (names.add(name), names.add(f"{name}_shape")) for name in program.more_inputs}
+        fn.tensors = ChainMap({program.input_name: "inputs"} | {n: v for n, (v, _) in more.items()})
         self._allocate(program.model, fn)
         if program.input_exprs:  # the input follows the params it is written with
             with self._guard_text("input_shape is None", fn):
                 fn.emit(f"input_shape = {self.value(list(program.input_exprs), fn)}")
-        fn.emit(f"inputs = keras.Input(shape=input_shape, name={self.graph.input.name!r})")
+        fn.emit(f"inputs = keras.Input(shape=input_shape, name={program.input_name!r})")
+        for name, (variable, shape) in more.items():
+            fn.emit(f"{variable} = keras.Input(shape={shape}, name={name!r})")
         result = self.path(program.model, "inputs", "x", fn, [])
         outputs = self._outputs(fn, result)
         returned = outputs[0] if len(outputs) == 1 else f"[{', '.join(outputs)}]"
-        fn.emit(f"return keras.Model(inputs, {returned}, name={program.name!r})")
+        taken = ", ".join(["inputs", *(variable for variable, _ in more.values())])
+        taken = f"[{taken}]" if more else taken
+        fn.emit(f"return keras.Model({taken}, {returned}, name={program.name!r})")
         params = [f"{env[p]}={self.value(v, fn)}" for p, v in program.params.items()]
         default = None if program.input_exprs else list(program.input)
         params.append(f"input_shape={self.value(default, fn)}")
+        params += [
+            f"{s}={self.value(list(program.more_inputs[n]), fn)}" for n, (_, s) in more.items()
+        ]
         return {"params": ", ".join(params), "body": "\n".join(fn.lines)}
 
     def _outputs(self, fn: Function, result: str) -> list[str]:
@@ -556,7 +565,9 @@ class Generator:
         if all(item is not None for _, item in items):
             return direct or [result]
         trunk = fn.names.add("trunk")
-        fn.emit(f"{trunk} = keras.Model(inputs, [{', '.join(dict.fromkeys(direct or [result]))}])")
+        taken = ", ".join(["inputs", *(fn.tensors[name] for name in self.program.more_inputs)])
+        taken = f"[{taken}]" if self.program.more_inputs else taken
+        fn.emit(f"{trunk} = keras.Model({taken}, [{', '.join(dict.fromkeys(direct or [result]))}])")
         return [
             fn.outputs[id(item)] if item is not None else f"{trunk}.get_layer({node!r}).output"
             for (_, item), node in zip(items, self.graph.outputs, strict=True)

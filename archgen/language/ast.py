@@ -160,6 +160,10 @@ class Spec:
     # what the params must satisfy: name (it says why) -> (condition, Loc)
     constraints: dict = field(default_factory=dict)
     input_exprs: tuple | None = None  # the input as written, when it uses params
+    # `inputs: {image: [...], mask: [...]}`: the first is `input` (named input_name),
+    # the others name -> shape; each a tensor the model can read by name
+    input_name: str = "input"
+    more_inputs: dict = field(default_factory=dict)
 
 
 class Visitor:

@@ -39,6 +39,7 @@ TOP_LEVEL_KEYS = (
     "doc",
     "extends",
     "input",
+    "inputs",
     "params",
     "blocks",
     "model",
@@ -550,8 +551,14 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
             hint="a spec starts with 'archgen: 1'",
         )
     for key in ("name", "input", "model"):
-        if key not in doc and base is None:
+        if key not in doc and base is None and not (key == "input" and "inputs" in doc):
             raise SpecError(f"the spec has no '{key}'", doc.loc, hint=_REQUIRED_HINTS[key])
+    if "input" in doc and "inputs" in doc:
+        raise SpecError(
+            "a spec has 'input' or 'inputs', not both",
+            doc.key_loc("inputs"),
+            hint="inputs: {image: [224, 224, 3], mask: [224, 224, 1]} names several",
+        )
     if "prepend" in doc and base is None:
         raise SpecError(
             "'prepend' adds layers in front of a model that the spec extends",
@@ -595,8 +602,7 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
         title=text("title", name or base.title),
         source=text("source", base.source if base else None),
         doc=text("doc", None),
-        input=parse_input(doc["input"], doc.value_loc("input")) if "input" in doc else base.input,
-        input_loc=doc.value_loc("input") if "input" in doc else base.input_loc,
+        **_parse_inputs(doc, base),
         params=params,
         param_locs=param_locs,
         blocks=blocks,
@@ -606,6 +612,30 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
         extends=base.file if base else None,
         constraints=_parse_constraints(doc, base),
     )
+
+
+def _parse_inputs(doc: YMap, base: Spec | None) -> dict:
+    """`input: [224, 224, 3]`, or several named: `inputs: {image: [...], mask: [...]}`
+    (the model's path starts from the first; the others are read by name)."""
+    if "input" in doc:
+        return {
+            "input": parse_input(doc["input"], doc.value_loc("input")),
+            "input_loc": doc.value_loc("input"),
+        }
+    if "inputs" not in doc:
+        keep = ("input", "input_loc", "input_name", "more_inputs")
+        return {key: getattr(base, key) for key in keep}
+    example = "inputs: {image: [224, 224, 3], mask: [224, 224, 1]}"
+    mapping = expect(doc["inputs"], dict, "inputs", doc.value_loc("inputs"), example)
+    if not mapping:
+        raise SpecError("'inputs' names no input", doc.value_loc("inputs"), hint=example)
+    shapes = {}
+    for name, shape in mapping.items():
+        identifier(name, "an input name", mapping.key_loc(name))
+        loc = mapping.value_loc(name)
+        shapes[name] = (parse_input(shape, loc, params=not shapes), loc)
+    (first, (shape, loc)), *others = shapes.items()
+    return {"input": shape, "input_loc": loc, "input_name": first, "more_inputs": dict(others)}
 
 
 def _parse_model(doc: YMap) -> list | None:

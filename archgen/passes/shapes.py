@@ -47,7 +47,12 @@ def try_shapes(graph: Graph, input_shape: tuple) -> bool:
     saved = [node.shape for node in graph]
     try:
         for node in graph:
-            node.shape = tuple(input_shape) if node.op == "input" else shape_of(node, graph)
+            if node is graph.input:  # the first input; the others keep their shapes
+                node.shape = tuple(input_shape)
+            elif node.op == "input":
+                node.shape = tuple(node.attrs["shape"])
+            else:
+                node.shape = shape_of(node, graph)
         return True
     except ShapeError:
         return False
