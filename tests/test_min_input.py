@@ -44,8 +44,9 @@ def test_sizes_that_fail_between_valid_ones(tmp_path, capsys):
     arch = archgen.load(spec)
     sizes = arch.input_sizes(10)
     assert (sizes.smallest, sizes.upto, sizes.failing, sizes.notes) == (2, 10, [3, 5, 7, 9], [])
+    assert sizes.step == 2  # exactly the even sizes work
     main(["min-input", str(spec), "--upto", "10"])
-    assert "sizes from 2 to 10 that fail: 3, 5, 7, 9" in capsys.readouterr().out
+    assert "from 2 to 10, every multiple of 2 works, and no other size" in capsys.readouterr().out
     with pytest.raises(ValueError):  # Keras agrees: 7 fails, 8 builds
         arch.graph.input.shape = (7, 7, 3)
         arch.keras_model()
