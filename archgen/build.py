@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 from pathlib import Path
 
 from archgen.outputs import safe_child, write_all
@@ -26,22 +27,30 @@ def render_outputs(arch, diagrams: bool = True) -> dict[str, str | bytes]:
     return outputs
 
 
-def verify_runtime(arch) -> int:
-    """Build the Keras model and check its parameter count against the static analysis."""
-    model = arch.keras_model()
-    counted = model.count_params()
-    if counted != arch.totals.params:  # a bug in archgen, never the spec's fault
-        raise RuntimeError(
-            f"{arch.name}: Keras counts {counted:,} parameters, the analysis {arch.totals.params:,}"
-        )
-    return counted
+def verify_in_keras(arch, source: str) -> int:
+    """Keras builds the model twice, from the IR and from the generated source as a user
+    imports it: both with the analysis's parameter count and the same layers. A
+    difference is a bug in archgen, never the spec's fault."""
+    runtime = arch.keras_model()
+    module = types.ModuleType(f"archgen_build_{arch.name}")
+    exec(compile(source, f"{arch.name}.py", "exec"), module.__dict__)  # archgen's own output
+    generated = module.build_model()
+    for where, model in (("the runtime model", runtime), ("the generated source", generated)):
+        if model.count_params() != arch.totals.params:
+            raise RuntimeError(
+                f"{arch.name}: Keras counts {model.count_params():,} parameters in {where}, "
+                f"the analysis {arch.totals.params:,}"
+            )
+    if [layer.name for layer in generated.layers] != [layer.name for layer in runtime.layers]:
+        raise RuntimeError(f"{arch.name}: the generated source builds other layers")
+    return runtime.count_params()
 
 
 def build(arch, out_dir: Path, verify: bool = True, diagrams: bool = True) -> list[Path]:
     """Write the outputs of `arch` into `out_dir`; all of them or, on any failure, none."""
     outputs = render_outputs(arch, diagrams)
     if verify:
-        verify_runtime(arch)
+        verify_in_keras(arch, outputs[f"{arch.name}.py"])
     files = {safe_child(out_dir, filename): content for filename, content in outputs.items()}
     write_all(files)
     return list(files)

@@ -164,9 +164,18 @@ def cmd_build(args) -> int:
 
     out_dir = Path(args.output)
     code = OK
+    built: dict[str, Path] = {}  # name -> the spec that wrote its outputs in this run
     for path in spec_files(args.specs):
         try:
             arch = load(path, args)
+            if arch.name in built:  # its outputs would overwrite the other's
+                raise SpecError(
+                    f"'{arch.name}' is also the name of {built[arch.name]}: both would write "
+                    f"{out_dir}/{arch.name}.*",
+                    arch.spec.name_loc,
+                    hint="give one of them another name, or build them into other folders",
+                )
+            built[arch.name] = path
             written = build(arch, out_dir, verify=not args.no_verify, diagrams=not args.no_diagrams)
         except SpecError as exc:
             code = max(code, report_error(exc))

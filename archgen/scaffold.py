@@ -80,15 +80,28 @@ def new_spec(name: str, folder: Path, base: Path | None = None) -> Path:
             schema=schema,
             base=Path(os.path.relpath(base, folder)).as_posix(),
             name=name,
-            title=json.dumps(f"{spec.title} (variant)"),  # JSON strings are YAML strings
+            # a JSON string is a YAML string; emoji stay characters (not surrogate escapes)
+            title=json.dumps(f"{spec.title} (variant)", ensure_ascii=False),
             input=list(spec.input),
-            params=json.dumps(spec.params, separators=(", ", ": ")),
+            params=json.dumps(spec.params, separators=(", ", ": "), ensure_ascii=False),
             height=height,
             width=width,
             blocks=", ".join(spec.blocks) or "none",
         )
     write_all({path: text})
+    _check_written(path)
     return path
+
+
+def _check_written(path: Path) -> None:
+    """What `new` writes must pass `archgen check`; if it does not, it is not left behind."""
+    import archgen
+
+    try:
+        archgen.load(path)
+    except BaseException:
+        path.unlink()
+        raise
 
 
 def _schema_line(folder: Path) -> str:

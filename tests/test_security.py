@@ -865,10 +865,10 @@ def test_a_build_that_fails_before_writing_leaves_earlier_outputs_intact(tmp_pat
     before = snapshot(out)
     path.write_text(SMALL.replace("filters: 4", "filters: 16"))
 
-    def keras_disagrees(arch):
+    def keras_disagrees(arch, source):
         raise RuntimeError("Keras counts 1 parameter")
 
-    monkeypatch.setattr(archgen.build, "verify_runtime", keras_disagrees)
+    monkeypatch.setattr(archgen.build, "verify_in_keras", keras_disagrees)
     assert run_main("build", path, "-o", out)[0] == 3
     assert snapshot(out) == before
 

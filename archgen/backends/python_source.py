@@ -161,14 +161,17 @@ class Generator:
         self.module = Namespace({"keras", "layers", "math", "build_model", *self.custom})
         self.imports_math = False  # set when an expression uses ceil or floor
         self.output_ids = {id(item) for _, item in self.graph.output_items if item is not None}
-        self.signatures = {name: self._signature(f) for name, f in self.program.blocks.items()}
+        # every function's name first: no argument of one may shadow another, or keras
+        functions = {name: self.module.add(name) for name in self.program.blocks}
+        self.signatures = {
+            name: self._signature(f, functions[name]) for name, f in self.program.blocks.items()
+        }
 
-    def _signature(self, function: BlockFunction) -> Signature:
-        identifier = self.module.add(function.name)
+    def _signature(self, function: BlockFunction, identifier: str) -> Signature:
         ordered = [a for a in function.args if a.required] + [
             a for a in function.args if not a.required
         ]
-        names = Namespace({"x", "name"})
+        names = Namespace({"x", "name"}, parent=self.module)
         inputs = [(name, names.add(name)) for name in function.inputs]
         args = [(a.name, names.add(a.name), a.default) for a in ordered]
         needed = [(p, names.add(p)) for p in function.globals]

@@ -162,6 +162,7 @@ class Spec:
     input_exprs: tuple | None = None  # the input as written, when it uses params
     # `inputs: {image: [...], mask: [...]}`: the first is `input` (named input_name),
     # the others name -> shape; each a tensor the model can read by name
+    name_loc: Loc | None = None  # where `name:` is (or the base's, for a variant without one)
     input_name: str = "input"
     more_inputs: dict = field(default_factory=dict)
 

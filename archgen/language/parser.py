@@ -8,6 +8,7 @@ the layers compute.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 
 from archgen.errors import Collector, Loc, SpecError, did_you_mean
@@ -179,9 +180,12 @@ def parse_arg_value(value, loc: Loc):
 
 
 def literal(value, what: str, loc: Loc):
-    """A plain value (params, defaults): no $references."""
+    """A plain value (params, defaults): no $references, no infinity or NaN (nothing a
+    layer takes, and no Python literal to write them in the generated source)."""
     if isinstance(value, dict):
         raise SpecError(f"{what} cannot be a mapping", loc)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"{what} is {value}, not a finite number", loc, hint="give a number")
     if isinstance(value, list):
         return [literal(v, what, loc) for v in value]
     if isinstance(value, str) and "$" in value:
@@ -611,6 +615,7 @@ def parse_spec(doc, file: str, base: Spec | None = None) -> Spec:
         loc=doc.loc,
         extends=base.file if base else None,
         constraints=_parse_constraints(doc, base),
+        name_loc=doc.value_loc("name") if "name" in doc else base.name_loc,
     )
 
 
