@@ -146,3 +146,16 @@ def test_clear_errors(setup, tmp_path, capsys):
     assert main([*bad_image, "--weights", str(weights[0]), "--layers", "stem"]) == 4
     assert f"cannot read the image {not_an_image}" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("side", [15_000, 30_000])  # PIL warns past 179M pixels, refuses past 358M
+def test_a_decompression_bomb_is_refused_as_an_unusable_file(setup, tmp_path, capsys, side):
+    from PIL import Image
+
+    _, spec, weights, _, _ = setup
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (side, side)).save(bomb, optimize=True)  # a few kB on disk
+    args = ["featuremaps", str(spec), "--image", str(bomb), "--weights", str(weights[0])]
+    assert main([*args, "--layers", "stem", "-o", str(tmp_path / "x.png")]) == 4
+    assert "is too large to decode safely" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()

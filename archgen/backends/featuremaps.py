@@ -14,6 +14,7 @@ load_img/save_img do); TensorFlow is imported only by `activations`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,8 +121,15 @@ def load_image(path: str | Path, shape: tuple, preprocess: str = "inception") ->
     if channels not in modes:
         raise FeatureMapError(f"an image has 1, 3 or 4 channels; the input has {channels}")
     try:
-        with Image.open(path) as image:
-            pixels = image.convert(modes[channels]).resize((width, height), Image.BILINEAR)
+        with warnings.catch_warnings():  # PIL only warns up to twice its pixel limit
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                pixels = image.convert(modes[channels]).resize((width, height), Image.BILINEAR)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UnusableFile(
+            f"the image {path} is too large to decode safely: {exc}",
+            hint="resize it first: the network sees only the input size",
+        ) from None
     except (OSError, UnidentifiedImageError) as exc:
         raise UnusableFile(f"cannot read the image {path}: {exc}") from None
     array = np.asarray(pixels, dtype=np.float32).reshape(height, width, channels)
