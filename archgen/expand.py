@@ -347,8 +347,7 @@ class Expander:
         for name, (shape, loc) in inputs.items():  # the path starts from the first
             node = self.add(name, "input", {"shape": shape}, [], (name,), loc)
             self.tensors[name] = (node, True)
-        x = spec.input_name
-        x = self.items(self.program.model, x, dict(spec.params), (), None)
+        x = self.items(self.program.model, spec.input_name, dict(spec.params), (), None)
         outputs = [self.output(name, loc) for name, loc in spec.outputs]
         self.graph.outputs = [node for node, _ in outputs] or [x]
         self.graph.output_items = [
