@@ -300,3 +300,18 @@ class Program:
     blocks: dict[str, BlockFunction]  # the blocks the model uses, callees before callers
     model: list
     referenced: set[str] = field(default_factory=set)  # tensor names the model reads
+
+
+def items_of(body) -> list:
+    """Every item of a program body or path, in order, through merges, repeats and side paths
+    (not into the blocks that block uses name)."""
+    found, stack = [], list(reversed(body)) if isinstance(body, list) else [body]
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        if isinstance(item, MergeUse):
+            for branch in reversed(item.branches):
+                stack.extend(reversed(branch.path))
+        elif isinstance(item, (RepeatUse, SideUse)):
+            stack.extend(reversed(item.body))
+    return found

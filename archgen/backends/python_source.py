@@ -42,6 +42,7 @@ from archgen.ir import (
     Program,
     RepeatUse,
     SideUse,
+    items_of,
 )
 from archgen.language import expr as E
 from archgen.language.ast import Ref
@@ -580,7 +581,7 @@ class Generator:
         """A variable for each tensor the function reads by name (an item's name, or one
         bound with `as:`), given before anything else so no branch variable takes it."""
         needed = []
-        for item in _items_in(body):
+        for item in items_of(body):
             needed.append(getattr(item, "name", None))
             bind = getattr(item, "bind", None)
             needed += [ref.name for ref in (bind if isinstance(bind, list) else [bind]) if ref]
@@ -624,20 +625,6 @@ class Generator:
             )
         )
         return ruff_format(source)
-
-
-def _items_in(body) -> list:
-    """Every item of a lowered body, through merges, repeats and side paths."""
-    found, stack = [], list(reversed(body)) if isinstance(body, list) else [body]
-    while stack:
-        item = stack.pop()
-        found.append(item)
-        if isinstance(item, MergeUse):
-            for branch in reversed(item.branches):
-                stack.extend(reversed(branch.path))
-        elif isinstance(item, (RepeatUse, SideUse)):
-            stack.extend(reversed(item.body))
-    return found
 
 
 def custom_layer_source(class_name: str) -> str:
