@@ -69,10 +69,12 @@ def html_text(text: object) -> str:
 
 def dot_string(text: object) -> str:
     """The inside of a DOT quoted string (`"..."`): backslashes doubled and quotes
-    escaped, so a trailing backslash cannot end the string and `\\N` or `\\l` stay text.
+    escaped, so a trailing backslash cannot end the string and `\\N` or `\\l` stay text;
+    `&` as `&amp;`, so `&lt;` stays text too.
     Give it to the graphviz package wrapped in `graphviz.nohtml`, or `<...>` would
     become an HTML label (archgen.backends.graphviz does)."""
-    return printable(str(text)).replace("\\", "\\\\").replace('"', '\\"')
+    text = printable(str(text)).replace("\\", "\\\\").replace('"', '\\"')
+    return text.replace("&", "&amp;")  # Graphviz decodes entities (&lt;, &#106;) in strings
 
 
 def printable(text: str) -> str:
