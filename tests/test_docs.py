@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 import archgen
-from archgen.backends.docs import INDEX, MANIFEST, REGENERATE, docs_pages, write_docs
+from archgen.backends.docs import (
+    INDEX,
+    INDEX_KEYS,
+    MANIFEST,
+    REGENERATE,
+    docs_pages,
+    write_docs,
+)
 from archgen.cli import main, spec_files
 from archgen.report import groups
 from tests.conftest import ROOT, SPECS, write_spec
@@ -166,12 +174,19 @@ def test_a_manifest_cannot_make_docs_remove_other_files(tmp_path, tiny):
     precious = tmp_path / "precious.md"
     precious.write_text("keep\n")
     (out / "notes.txt").write_text("keep\n")
-    (out / MANIFEST).write_text(
-        '{"pages": [{"spec": "missing.yaml", "index": {}, '
-        '"files": ["../precious.md", "notes.txt", "README.md", "/etc/passwd"]}]}'
-    )
-    write_docs([tiny], out)
-    assert precious.exists() and (out / "notes.txt").exists() and (out / INDEX).exists()
+    row = dict.fromkeys(INDEX_KEYS, "x")
+    files = ["../precious.md", "notes.txt", "README.md", "/etc/passwd", ".archgen-docs.json"]
+    pages = [
+        {"spec": "missing.yaml", "index": row, "files": files},
+        {"spec": "missing.yaml", "index": {"title": 1}, "files": ["old.md"]},  # malformed
+    ]
+    (out / MANIFEST).write_text(json.dumps({"pages": pages}))
+    (out / "old.md").write_text("mine\n")
+    assert write_docs([tiny], out)[1] == []  # nothing removed
+    assert precious.exists() and (out / "notes.txt").exists() and (out / "old.md").exists()
+    for garbage in ["[", '{"pages": 3}', '{"pages": [1, null]}', "null"]:
+        (out / MANIFEST).write_text(garbage)  # an unreadable manifest removes nothing
+        assert write_docs([tiny], out)[1] == []
 
 
 def test_cli_docs_refuses_to_write_with_a_bad_spec(tmp_path, tiny, capsys):

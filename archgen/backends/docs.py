@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +108,8 @@ def page(arch, spec_path: Path, out_dir: Path) -> str:
 
 
 def index_row(arch, spec_path: Path, out_dir: Path) -> dict[str, str]:
-    """One architecture's facts for the index, as plain text (kept in the manifest)."""
+    """One architecture's facts for the index, as plain text (kept in the manifest;
+    escaped when the index is rendered). Its keys are INDEX_KEYS."""
     totals = arch.totals
     return {
         "title": arch.spec.title,
@@ -140,7 +142,7 @@ def index(rows: list[dict[str, str]]) -> str:
 
 
 def docs_pages(
-    entries: list[tuple], out_dir: str | Path, kept: list[dict] = ()
+    entries: list[tuple], out_dir: str | Path, kept: Sequence[dict] = ()
 ) -> dict[str, bytes]:
     """Every file to write, name -> content, for (Architecture, spec path) pairs.
 
@@ -179,17 +181,38 @@ def manifest_text(records: list[dict]) -> str:
 
 
 def read_manifest(out_dir: Path) -> list[dict]:
-    """The records of the folder's manifest; none when it is missing or not one of ours
-    (then nothing is removed: a file archgen cannot vouch for is the user's)."""
+    """The well-formed records of the folder's manifest; none when it is missing or
+    unreadable. A record that is not as archgen writes it is left out: its files are
+    then neither listed in the index nor removed (what archgen cannot vouch for is
+    the user's)."""
     try:
         pages = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["pages"]
-        return [
-            {"spec": str(r["spec"]), "files": [str(f) for f in r["files"]], "index": r["index"]}
-            for r in pages
-            if isinstance(r["index"], dict)
-        ]
     except (OSError, ValueError, KeyError, TypeError):
         return []
+    return [r for r in pages if _well_formed(r)] if isinstance(pages, list) else []
+
+
+INDEX_KEYS = frozenset(
+    [
+        *("title", "page", "input", "outputs", "params", "trainable", "flops"),
+        *("min_input", "layers", "spec_name", "spec_link"),
+    ]
+)
+
+
+def _well_formed(record: object) -> bool:
+    def strings(values) -> bool:
+        return all(isinstance(v, str) for v in values)
+
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("spec"), str)
+        and isinstance(record.get("files"), list)
+        and strings(record["files"])
+        and isinstance(record.get("index"), dict)
+        and set(record["index"]) == INDEX_KEYS
+        and strings(record["index"].values())
+    )
 
 
 def _same_file(a: Path, b: Path) -> bool:
