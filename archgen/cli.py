@@ -14,7 +14,7 @@ from pathlib import Path
 
 from archgen import __version__
 from archgen.errors import EnvError, SpecError, SpecErrors, UsageError, use_color
-from archgen.escape import terminal_text
+from archgen.escape import terminal_lines, terminal_text
 from archgen.limits import MAX_LAYERS
 
 OK, INVALID_SPEC, BAD_USAGE, INTERNAL_ERROR, ENVIRONMENT, INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -252,7 +252,7 @@ def cmd_diff(args) -> int:
     from archgen.diff import diff_text
 
     before, after = load(Path(args.a), args), load(Path(args.b), args)
-    print(diff_text(before, after, show_all=args.all))
+    print(terminal_lines(diff_text(before, after, show_all=args.all)))  # it names the files
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archgen.escape import terminal_text
+from archgen.escape import terminal_lines, terminal_text
 from archgen.limits import MAX_ERRORS_SHOWN
 
 
@@ -65,8 +65,7 @@ class SpecError(Exception):
         if self.scope:
             lines.append(f"  in: {terminal_text(self.scope)}")
         if self.hint:
-            hint = "\n".join(map(terminal_text, self.hint.split("\n")))  # a hint may show YAML
-            lines.append(f"  {paint.cyan('hint')}: {hint}")
+            lines.append(f"  {paint.cyan('hint')}: {terminal_lines(self.hint)}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:

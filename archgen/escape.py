@@ -94,3 +94,8 @@ def _escaped(char: str) -> str:
 
 
 terminal_text = printable  # the terminal's helper: no escape sequence, no control byte
+
+
+def terminal_lines(text: str) -> str:
+    """Several lines for the terminal, each through terminal_text (its own newlines kept)."""
+    return "\n".join(map(terminal_text, text.split("\n")))

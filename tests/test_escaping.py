@@ -221,6 +221,15 @@ def test_escape_sequences_in_file_names_never_reach_the_terminal(tmp_path, capsy
         assert "a\\x1b]0;pwned\\x07\\x1b[2J\\u202e.yaml" in captured.out
 
 
+def test_diff_names_its_files_escaped(tmp_path, capsys):
+    a = hostile_spec(tmp_path, "Net", "a\x1b[2J.yaml")
+    b = hostile_spec(tmp_path, "Net", "b\x07.yaml")
+    assert main(["diff", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "a\\x1b[2J.yaml" in out and "b\\x07.yaml" in out
+
+
 def test_printable_shows_every_control_character():
     assert printable("a\x1b[2J\x07\n\t\u202e\u2028\x7f\x85b") == (
         "a\\x1b[2J\\x07\\x0a\\x09\\u202e\\u2028\\x7f\\x85b"
