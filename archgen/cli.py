@@ -14,6 +14,7 @@ from pathlib import Path
 
 from archgen import __version__
 from archgen.errors import EnvError, SpecError, SpecErrors, UsageError, use_color
+from archgen.escape import terminal_lines, terminal_text
 from archgen.limits import MAX_LAYERS
 
 OK, INVALID_SPEC, BAD_USAGE, INTERNAL_ERROR, ENVIRONMENT, INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -114,8 +115,9 @@ def cmd_check(args) -> int:
         totals = arch.totals
         results.append({"spec": str(path), "ok": True, "name": arch.name, "params": totals.params})
         if args.format == "text":
+            shown = terminal_text(str(path))  # a file name may hold an escape sequence
             print(
-                f"ok  {path}: {arch.name}, {len(arch.graph)} layers, {totals.params:,} params, "
+                f"ok  {shown}: {arch.name}, {len(arch.graph)} layers, {totals.params:,} params, "
                 f"{short_flops(totals.flops)} FLOPs"
             )
     if args.format == "json":
@@ -181,8 +183,9 @@ def cmd_build(args) -> int:
             code = max(code, report_error(exc))
             continue
         checked = "" if args.no_verify else "; Keras agrees"
+        shown, folder = terminal_text(str(path)), terminal_text(str(out_dir))
         print(
-            f"built {path} -> {out_dir}/{arch.name}.* ({len(written)} files; "
+            f"built {shown} -> {folder}/{arch.name}.* ({len(written)} files; "
             f"{arch.totals.params:,} params{checked})"
         )
     return code
@@ -210,7 +213,7 @@ def cmd_diagram(args) -> int:
         from archgen.outputs import write_all
 
         write_all({Path(args.output): data})  # atomic: a failure keeps the previous file
-        print(f"wrote {args.output} ({args.level} view of {arch.name})")
+        print(f"wrote {terminal_text(args.output)} ({args.level} view of {arch.name})")
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -231,7 +234,7 @@ def cmd_docs(args) -> int:
         return code
     written, removed = write_docs(entries, args.output)
     print(
-        f"docs for {len(entries)} specs in {args.output}/: "
+        f"docs for {len(entries)} specs in {terminal_text(args.output)}/: "
         f"{len(written)} files written, {len(removed)} removed"
     )
     return 0
@@ -250,7 +253,7 @@ def cmd_featuremaps(args) -> int:
     image = io.BytesIO()
     grid.save(image, format="PNG")
     write_all({Path(args.output): image.getvalue()})  # atomic: a failure keeps the old file
-    print(f"wrote {args.output}: {', '.join(names)}, {args.channels} channels each")
+    print(f"wrote {terminal_text(args.output)}: {', '.join(names)}, {args.channels} channels each")
     return 0
 
 
@@ -258,7 +261,7 @@ def cmd_diff(args) -> int:
     from archgen.diff import diff_text
 
     before, after = load(Path(args.a), args), load(Path(args.b), args)
-    print(diff_text(before, after, show_all=args.all))
+    print(terminal_lines(diff_text(before, after, show_all=args.all)))  # it names the files
     return 0
 
 
@@ -268,7 +271,8 @@ def cmd_new(args) -> int:
     folder = Path(args.output or ("specs" if Path("specs").is_dir() else "."))
     path = new_spec(args.name, folder, Path(args.base) if args.base else None)
     load(path, args)  # what `new` writes always checks
-    print(f"wrote {path}; check it with: archgen check {path}")
+    shown = terminal_text(str(path))
+    print(f"wrote {shown}; check it with: archgen check {shown}")
     return 0
 
 
@@ -556,14 +560,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"archgen: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(terminal_text(f"archgen: error: {exc.strerror or exc}{where}"), file=sys.stderr)
         return ENVIRONMENT
     except Exception as exc:  # a bug in archgen, not in the spec
         if args.debug:
             traceback.print_exc()
         else:
             print(
-                f"archgen: internal error: {type(exc).__name__}: {exc}\n"
+                f"archgen: internal error: {type(exc).__name__}: {terminal_text(str(exc))}\n"
                 "  run again with --debug for the traceback, and please report it",
                 file=sys.stderr,
             )

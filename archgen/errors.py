@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archgen.escape import terminal_lines, terminal_text
 from archgen.limits import MAX_ERRORS_SHOWN
 
 
@@ -46,10 +47,14 @@ class SpecError(Exception):
         self.scope = scope
 
     def render(self, color: bool = False) -> str:
-        """`file:line:col: error: message`, the YAML line with a caret, scope and hint."""
+        """`file:line:col: error: message`, the YAML line with a caret, scope and hint.
+
+        Every part goes through terminal_text: a file name (or a value quoted in a
+        message) may hold an escape sequence, which is shown escaped, never sent."""
         paint = _Paint(color)
-        where = "archgen" if self.loc is UNKNOWN else str(self.loc)  # no file to point at
-        lines = [f"{paint.bold(where)}: {paint.red('error')}: {paint.bold(self.message)}"]
+        where = "archgen" if self.loc is UNKNOWN else terminal_text(str(self.loc))
+        message = terminal_text(self.message)
+        lines = [f"{paint.bold(where)}: {paint.red('error')}: {paint.bold(message)}"]
         source = _source_line(self.loc)
         if source is not None:
             source, col = _window(source, self.loc.col)
@@ -58,9 +63,9 @@ class SpecError(Exception):
             caret = " " * (len(gutter) - 2) + "| " + _caret_indent(source, col) + "^"
             lines.append(paint.green(caret))
         if self.scope:
-            lines.append(f"  in: {self.scope}")
+            lines.append(f"  in: {terminal_text(self.scope)}")
         if self.hint:
-            lines.append(f"  {paint.cyan('hint')}: {self.hint}")
+            lines.append(f"  {paint.cyan('hint')}: {terminal_lines(self.hint)}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from archgen.cli import main
+from archgen.errors import Loc, SpecError
 from tests.conftest import write_spec
 
 THREE_TYPOS = """archgen: 1
@@ -101,3 +102,21 @@ def test_a_missing_file_is_named_and_exits_4(tmp_path, capsys):
     missing = tmp_path / "nope.yaml"
     assert main(["check", str(missing)]) == 4  # the environment, not an invalid spec
     assert f"{missing}: error: cannot read the file" in capsys.readouterr().err
+
+
+def test_colour_codes_are_archgen_s_own_never_a_file_name_s():
+    """With colour on, the only escape sequences are the colours: the file name, the
+    message, the scope and the hint are shown escaped."""
+    error = SpecError(
+        "cannot read b\x1b]0;title\x07.yaml",
+        Loc("a\x1b[2J.yaml", 3, 1),
+        scope="x\x1b[1m",
+        hint="see c\u202e.yaml\n  - repeat: 3",
+    )
+    text = error.render(color=True)
+    for paint in ("\x1b[1m", "\x1b[1;31m", "\x1b[0m", "\x1b[36m"):
+        text = text.replace(paint, "")
+    assert not any(c in text for c in "\x1b\x07\u202e"), text
+    assert "a\\x1b[2J.yaml:3:1: error: cannot read b\\x1b]0;title\\x07.yaml" in text
+    assert "  in: x\\x1b[1m" in text
+    assert "see c\\u202e.yaml\n  - repeat: 3" in text  # a hint keeps its own lines

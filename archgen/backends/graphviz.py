@@ -16,7 +16,6 @@ Nothing in this module imports TensorFlow or Keras.
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import graphviz
 
 from archgen.errors import EnvError
+from archgen.escape import dot_string, html_text
 from archgen.ir import Node
 from archgen.ops import REGISTRY
 from archgen.report import Group, groups
@@ -145,10 +145,10 @@ def layer_label(node: Node) -> str:
     if node.op == "activation" and details == short:
         details = ""
     if node.op in ("add", "scaled_add"):
-        return "+" if node.op == "add" else f"+ ×{node.attrs['scale']}"
-    text = f"<B>{_esc(short)}</B>"
+        return _text("+" if node.op == "add" else f"+ ×{node.attrs['scale']}")
+    text = f"<B>{html_text(short)}</B>"
     if details:
-        text += f' <FONT COLOR="{MUTED_COLOR}">{_esc(details)}</FONT>'
+        text += f' <FONT COLOR="{MUTED_COLOR}">{html_text(details)}</FONT>'
     return f"<{text}>"
 
 
@@ -156,18 +156,18 @@ def block_label(group: Group, depth: int) -> str:
     """A collapsed block: its name, what it is, its output shape and parameters."""
     name = group.key[-1]
     kind = group.kind
-    rows = [f'<TR><TD><B><FONT POINT-SIZE="12">{_esc(name)}</FONT></B></TD></TR>']
+    rows = [f'<TR><TD><B><FONT POINT-SIZE="12">{html_text(name)}</FONT></B></TD></TR>']
     if group.is_layer:
         node = group.nodes[0]
         details = op_details(node)
         if node.op != "input":
             kind = f"{node.op} {details}".strip() if node.op != name else details
     if kind and kind != name:
-        rows.append(f'<TR><TD><FONT COLOR="{MUTED_COLOR}">{_esc(kind)}</FONT></TD></TR>')
+        rows.append(f'<TR><TD><FONT COLOR="{MUTED_COLOR}">{html_text(kind)}</FONT></TD></TR>')
     facts = format_dims(group.shape)
     if group.params:
         facts += f" · {_count(group.params)} params"
-    rows.append(f"<TR><TD>{_esc(facts)}</TD></TR>")
+    rows.append(f"<TR><TD>{html_text(facts)}</TD></TR>")
     table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
     return f"<{table}{''.join(rows)}</TABLE>>"
 
@@ -181,32 +181,33 @@ def _count(n: int) -> str:
     return str(n)
 
 
-def _esc(text: str) -> str:
-    return html.escape(str(text), quote=True)
+def _text(*lines: object) -> graphviz.nohtml:
+    """Plain text for a DOT attribute (a label, tooltip or id), one line per argument.
+
+    Escaped for a DOT string (a title ending in a backslash broke the file), and marked
+    `nohtml`: the graphviz package passes any value that starts with `<` and ends with
+    `>` through as an HTML label, so a title such as `<...>` could draw links and boxes.
+    """
+    return graphviz.nohtml("\n".join(dot_string(line) for line in lines))
 
 
-def _tooltip(lines: list[str]) -> str:
-    # DOT reads backslashes in quoted strings as escapes: a title ending in one broke the file
-    return "\n".join(line.replace("\\", "\\\\") for line in lines)
-
-
-def layer_tooltip(node: Node) -> str:
+def layer_tooltip(node: Node) -> graphviz.nohtml:
     lines = [node.name, f"{node.op}: output {format_dims(node.shape)}"]
     if node.params:
         lines.append(f"{node.params:,} parameters ({node.trainable:,} trainable)")
     if node.flops:
         lines.append(f"{node.flops:,} multiply-accumulates")
     lines.append(f"{Path(node.loc.file).name}:{node.loc.line}")
-    return _tooltip(lines)
+    return _text(*lines)
 
 
-def group_tooltip(group: Group) -> str:
+def group_tooltip(group: Group) -> graphviz.nohtml:
     lines = [
         f"{group.name} ({group.kind})",
         f"output {format_dims(group.shape)}, {len(group.nodes)} layers",
         f"{group.params:,} parameters, {group.flops:,} multiply-accumulates",
     ]
-    return _tooltip(lines)
+    return _text(*lines)
 
 
 # --- building the graph -----------------------------------------------------------------------
@@ -248,7 +249,7 @@ class _Builder:
         arch = self.arch
         dot = graphviz.Digraph(
             name=arch.name,
-            graph_attr={**GRAPH_STYLE, "label": "", "tooltip": _tooltip([arch.spec.title])},
+            graph_attr={**GRAPH_STYLE, "label": "", "tooltip": _text(arch.spec.title)},
             node_attr=NODE_STYLE,
             edge_attr=EDGE_STYLE,
         )
@@ -282,9 +283,9 @@ class _Builder:
         if level == 0:
             label += f"  ({format_dims(group.shape)}, {_count(group.params)} params)"
         cluster.attr(
-            label=label,
+            label=_text(label),
             tooltip=group_tooltip(group),
-            id=cluster_id(group.key),
+            id=_text(cluster_id(group.key)),
             **CLUSTER_STYLES[role],
             **CLUSTER_FONT,
         )
@@ -301,7 +302,7 @@ class _Builder:
             attrs.update(MERGE_SHAPES.get(node.op, {}))
         if node.op == "input":
             attrs.update(INPUT_SHAPE)
-        container.node(node.name, label=label, id=node.name, **attrs)
+        container.node(node.name, label=label, id=_text(node.name), **attrs)
 
     def block(self, container: graphviz.Digraph, group: Group) -> None:
         self.has_blocks = True
@@ -311,7 +312,7 @@ class _Builder:
         container.node(
             name,
             label=block_label(group, self.unit_depth or 0),
-            id=name,
+            id=_text(name),
             fillcolor=BLOCK_COLOR,
             tooltip=group_tooltip(group),
         )
@@ -332,10 +333,10 @@ class _Builder:
                     continue
                 seen.add((tail, head))
                 shape = format_dims(graph[source].shape)
-                attrs = {"tooltip": f"{source} → {node.name}: {shape}"}
+                attrs = {"tooltip": _text(f"{source} → {node.name}: {shape}")}
                 if self.label_edges and source not in labelled:
                     labelled.add(source)
-                    attrs["label"] = shape
+                    attrs["label"] = _text(shape)
                 dot.edge(tail, head, **attrs)
 
     def branch_order(self, dot: graphviz.Digraph) -> None:
@@ -359,20 +360,20 @@ class _Builder:
         outs = self.arch.outputs
         for index, node in enumerate(outs, start=1):
             name = "output" if len(outs) == 1 else f"output {index}"
-            label = f"<<B>{_esc(name)}</B>"
+            label = f"<<B>{html_text(name)}</B>"
             if self.level == "blocks":
-                label += f' <FONT COLOR="{MUTED_COLOR}">{format_dims(node.shape)}</FONT>'
+                label += f' <FONT COLOR="{MUTED_COLOR}">{html_text(format_dims(node.shape))}</FONT>'
             label += ">"
             dot.node(
                 output_id(index),
                 label=label,
-                id=output_id(index),
-                tooltip=f"{name}: {node.name}, {format_dims(node.shape)}",
+                id=_text(output_id(index)),
+                tooltip=_text(f"{name}: {node.name}, {format_dims(node.shape)}"),
                 **OUTPUT_SHAPE,
             )
-            attrs = {"tooltip": f"{node.name} → {name}"}
+            attrs = {"tooltip": _text(f"{node.name} → {name}")}
             if self.label_edges:
-                attrs["label"] = format_dims(node.shape)
+                attrs["label"] = _text(format_dims(node.shape))
             dot.edge(self.unit_of[node.name], output_id(index), **attrs)
 
     def legend(self, dot: graphviz.Digraph) -> None:
@@ -383,7 +384,7 @@ class _Builder:
         cells += [(f, family_color(f)) for f in legend_order(self.families)]
         row = "".join(
             f'<TD BGCOLOR="{color}" BORDER="1" COLOR="{LINE_COLOR}" STYLE="rounded">'
-            f" {_esc(name)} </TD>"
+            f" {html_text(name)} </TD>"
             for name, color in cells
         )
         label = (
@@ -399,7 +400,7 @@ class _Builder:
                 shape="plain",
                 style="",
                 fontsize="9",
-                tooltip="one colour per op family",
+                tooltip=_text("one colour per op family"),
             )
 
 
