@@ -9,7 +9,7 @@ ReLU; batch normalization and ReLU come once per module, after the concatenation
 are no grid reductions: 3 A, 5 B and 2 C modules all work on the 20 x 20 map
 (stem_strides 1 is the seed's small_mode; 2, its default, does not fit 32 x 32), and the
 classifier flattens the 13 x 13 map left by an 8x8 stride-1 average pool. Standalone
-rather than `extends: inception_v3.yaml`: the stem, the three modules (branches, their
+rather than extending inception_v3.yaml: the stem, the three modules (branches, their
 order and the convolution unit), the missing reductions and the head all differ, so
 nothing of the base would be kept.
 

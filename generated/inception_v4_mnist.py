@@ -6,9 +6,9 @@ train Inception-v4 on 28 x 28 MNIST digits and found them too small
 
 The paper's Inception-v4 for 28 x 28 x 1 MNIST digits and 10 classes, with the digits
 resized in front. 28 x 28 is too small: the stem's three stride-2 splits leave a 1 x 1
-map that Reduction-A's 3x3 'valid' pooling cannot take. `archgen min-input
-specs/inception_v4.yaml` gives 75 x 75 as the smallest input and every size from 75 up
-as accepted, so the digits are resized to 75 x 75: the cheapest size that fits (0.43 G
+map that Reduction-A's 3x3 'valid' pooling cannot take. archgen min-input on
+specs/inception_v4.yaml gives 75 x 75 as the smallest input and every size from 75 up as
+accepted, so the digits are resized to 75 x 75: the cheapest size that fits (0.43 G
 multiply-accumulates against 12.2 G at 299 x 299), with no stride-rounding gap above it.
 The price: the 8 x 8 modules see a 1 x 1 map (a 3 x 3 one from 139 x 139 up). The
 weights do not depend on the input size, thanks to global pooling.

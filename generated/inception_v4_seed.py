@@ -9,7 +9,7 @@ classes; the seed's BasicConv2D (convolution with bias, batch normalization with
 its Inception-B, whose 7x7 tower uses 1x7 twice (the paper: 1x7 then 7x1); its
 Inception-C, whose double tower ends in 3x1 then 1x3; and its head, an 8x8 'valid'
 average pool and a Flatten instead of global pooling (so the network needs an 8 x 8 map
-at the end: `archgen min-input` gives 299). The seed's Inception-C concatenates its six
+at the end: archgen min-input gives 299). The seed's Inception-C concatenates its six
 tower ends in one layer; archgen's branches each start from the module input, so the
 towers that share a 1x1 convolution end in a concat of their own - the same weights and
 values, two Concatenate layers more per module.
