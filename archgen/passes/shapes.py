@@ -42,11 +42,14 @@ def shape_of(node, graph: Graph) -> tuple:
     return shape
 
 
-def try_shapes(graph: Graph, input_shape: tuple) -> bool:
-    """Whether every layer accepts `input_shape` (shapes are left as they were)."""
+def try_shapes(graph: Graph, input_shape: tuple, budget=None) -> bool:
+    """Whether every layer accepts `input_shape` (shapes are left as they were).
+    `budget` (a min_input.Budget) is charged one unit per layer evaluated."""
     saved = [node.shape for node in graph]
     try:
         for node in graph:
+            if budget is not None:
+                budget.spend(1)
             if node is graph.input:  # the first input; the others keep their shapes
                 node.shape = tuple(input_shape)
             elif node.op == "input":
