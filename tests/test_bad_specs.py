@@ -223,14 +223,14 @@ CASES = {
         + "model:\n  - concat:\n      a: [conv2d: {filters: 8, kernel: 3, strides: 2}]\n"
         + "      b: [conv2d: {filters: 8, kernel: 3}]\n",
         "every branch must have the same height and width; the branches give "
-        "15 x 15 x 8, 30 x 30 x 8",
+        "a: 15 x 15 x 8, b: 30 x 30 x 8",
         5,
         5,
     ),
     "add_of_mismatched_shapes": (
         HEADER
         + "model:\n  - add:\n      shortcut: []\n      residual: [conv2d: {filters: 8, kernel: 1}]\n",
-        "add needs paths of the same shape; they give 32 x 32 x 3, 32 x 32 x 8",
+        "add needs paths of the same shape; they give shortcut: 32 x 32 x 3, residual: 32 x 32 x 8",
         5,
         5,
     ),
@@ -366,3 +366,47 @@ def test_override_errors_name_the_option(capsys):
     assert main(["check", str(SPECS / "inception_v3.yaml"), "--set", "classes=ten"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("--set classes='ten': error: parameter 'classes' is a whole number")
+
+
+# --- diagnostics that tell the truth (issue 14) ------------------------------------------------
+
+
+def load_error(tmp_path, text: str) -> SpecError:
+    path = tmp_path / "spec.yaml"
+    path.write_text(textwrap.dedent(text))
+    with pytest.raises(SpecError) as info:
+        archgen.load(path)
+    return info.value
+
+
+def test_an_add_of_different_sizes_is_not_hinted_as_a_filters_problem(tmp_path):
+    error = load_error(
+        tmp_path,
+        HEADER
+        + "model:\n  - add:\n      shortcut: []\n"
+        + "      residual: [conv2d: {filters: 3, kernel: 3, strides: 2, padding: same}]\n",
+    )
+    assert "shortcut: 32 x 32 x 3, residual: 16 x 16 x 3" in error.message
+    assert "filters" not in error.hint and "strides and padding" in error.hint
+    # only the channels differ: then the filters are the fix
+    error = load_error(tmp_path, CASES["add_of_mismatched_shapes"][0])
+    assert "filters" in error.hint
+
+
+def test_an_error_in_a_block_whose_body_is_a_merge_points_at_the_merge_key(tmp_path):
+    error = load_error(
+        tmp_path,
+        HEADER
+        + "blocks:\n  res:\n    doc: a residual\n    args: {f: 8}\n    add:\n"
+        + "      a: [conv2d: {filters: $f, kernel: 1}]\n      b: []\n"
+        + "model:\n  - res\n",
+    )
+    assert (error.loc.line, error.loc.col) == (8, 5), error.render()  # `add:`, not `doc:`
+    assert "(used at line 12)" in error.scope
+
+
+def test_an_unknown_op_is_offered_typos_not_other_ops(tmp_path):
+    error = load_error(tmp_path, HEADER + "model:\n  - reshape: {shape: [4]}\n")
+    assert "resize" not in (error.hint or "")
+    error = load_error(tmp_path, HEADER + "model:\n  - conv2: {filters: 4, kernel: 3}\n")
+    assert error.hint == "did you mean 'conv2d'?"

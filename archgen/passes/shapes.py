@@ -26,7 +26,27 @@ def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
             hint = exc.hint
             if exc.too_small and hint_for_too_small is not None:
                 hint = hint_for_too_small() or hint
-            raise node.error(exc.message, hint) from None
+            message = exc.message
+            if exc.shapes_text is not None:
+                message = message.replace(exc.shapes_text, _named_shapes(node, graph))
+            raise node.error(message, hint) from None
+
+
+def _named_shapes(node, graph: Graph) -> str:
+    """A merge's input shapes named by branch ("a: 6 x 6 x 4, b: 3 x 3 x 4"), so that the
+    user sees which branch to fix; the layer names when the branches are not known."""
+    depth = len(node.scope)
+    branches = [
+        scope[-1]
+        for scope, region in graph.regions.items()
+        if region.kind == "branch" and len(scope) == depth + 1 and scope[:depth] == node.scope
+    ]
+    if len(branches) != len(node.inputs):
+        branches = node.inputs  # e.g. a merge whose branches come from a split
+    return ", ".join(
+        f"{branch}: {format_shape(graph[name].shape)}"
+        for branch, name in zip(branches, node.inputs, strict=True)
+    )
 
 
 def shape_of(node, graph: Graph) -> tuple:
