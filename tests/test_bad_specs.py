@@ -410,3 +410,32 @@ def test_an_unknown_op_is_offered_typos_not_other_ops(tmp_path):
     assert "resize" not in (error.hint or "")
     error = load_error(tmp_path, HEADER + "model:\n  - conv2: {filters: 4, kernel: 3}\n")
     assert error.hint == "did you mean 'conv2d'?"
+
+
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        # an unquoted ': ' in a title: quote it (not "check the indentation")
+        (
+            "archgen: 1\nname: t\ntitle: Net: a test\ninput: [8, 8, 3]\nmodel: [relu]\n",
+            "quote a value that holds ': ': title: \"Net: a test\"",
+        ),
+        # a mis-indented item that holds a quoted ${...}: the quotes are fine
+        (
+            "archgen: 1\nname: t\ninput: [8, 8, 3]\nparams: {w: 2}\nmodel:\n"
+            "  - conv2d: {filters: 4, kernel: 3}\n"
+            '   - conv2d: {filters: "${8 // w}", kernel: 3}\n',
+            "check the indentation: the items of a list start in the same column",
+        ),
+        # an unquoted ${...} in a flow mapping: quote it
+        (
+            "archgen: 1\nname: t\ninput: [8, 8, 3]\nparams: {w: 2}\nmodel:\n"
+            "  - conv2d: {filters: ${8 // w}, kernel: 3}\n",
+            "quote values that hold ${...} inside {...} or [...]",
+        ),
+    ],
+)
+def test_yaml_syntax_hints_name_the_likely_mistake(tmp_path, text, hint):
+    error = load_error(tmp_path, text)
+    assert error.message.startswith("YAML syntax error")
+    assert hint in error.hint, error.hint
