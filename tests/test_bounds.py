@@ -153,3 +153,52 @@ def test_build_prints_no_tensorflow_start_up_lines(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Keras agrees" in done.stdout
     assert done.stderr == "", done.stderr
+
+
+# --- the evaluator's work ------------------------------------------------------------------------
+
+
+def test_a_chain_of_blocks_squaring_an_argument_stops_at_the_number_limit(tmp_path):
+    """Each block passes ${a*a*...} to the next: the 1e18 bound on every result stops the
+    growth at the third link, with the expression located."""
+    blocks = "".join(
+        f"  b{i}:\n    args: {{a: 1}}\n    seq:\n"
+        + (f'      - b{i + 1}: {{a: "${{{"*".join(["a"] * 10)}}}"}}\n' if i < 59 else "")
+        + "      - relu\n"
+        for i in range(60)
+    )
+    path = spec_file(tmp_path, HEADER + "blocks:\n" + blocks + "model:\n  - b0: {a: 2}\n")
+    run = run_cli("check", path, cwd=tmp_path, timeout=60)
+    assert_located_error(run, path, "beyond the limit of 1e+18")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="block arguments are evaluated whether the block reads them or not; the fix "
+    "belongs in archgen/expand.py (lead): see the bounds report",
+)
+def test_unused_block_arguments_cost_no_evaluation(tmp_path, monkeypatch):
+    """A block with 200 arguments it never reads, each given a 50-term ${...}, called in a
+    repeat of 10,000: a 24 kB file that took 155 s (10^8 evaluation steps) to accept.
+    Here 50 repeats, counting the expressions evaluated instead of timing them."""
+    from archgen.language import expr
+
+    evaluated = []
+    original = expr.Expr.evaluate
+
+    def counted(self, env):
+        evaluated.append(self)
+        return original(self, env)
+
+    monkeypatch.setattr(expr.Expr, "evaluate", counted)
+    term = "${" + "+".join(["i"] * 50) + "}"
+    args = ", ".join(f"a{j}: 1" for j in range(200))
+    call = ", ".join(f'a{j}: "{term}"' for j in range(200))
+    text = (
+        HEADER
+        + f"blocks:\n  b:\n    args: {{{args}}}\n    seq: [relu]\n"
+        + f"model:\n  - repeat: 50\n    seq:\n      - b: {{{call}}}\n"
+    )
+    arch = archgen.load(spec_file(tmp_path, text))
+    assert len(arch.layers) == 51
+    assert len(evaluated) <= 10 * len(arch.layers), len(evaluated)
