@@ -439,3 +439,23 @@ def test_yaml_syntax_hints_name_the_likely_mistake(tmp_path, text, hint):
     error = load_error(tmp_path, text)
     assert error.message.startswith("YAML syntax error")
     assert hint in error.hint, error.hint
+
+
+def test_shape_errors_of_independent_items_are_all_reported(tmp_path):
+    """The concat fails; the conv after it depends on it (not reported: its input is
+    unknown); the path from the stem does not, and its own error is reported too."""
+    error = load_error(
+        tmp_path,
+        "archgen: 1\nname: t\ninput: [8, 8, 3]\nmodel:\n"
+        "  - conv2d: {filters: 4, kernel: 3, as: stem}\n"
+        "  - concat:\n"
+        "      a: [conv2d: {filters: 4, kernel: 3}]\n"
+        "      b: [conv2d: {filters: 4, kernel: 3, strides: 2}]\n"
+        "  - conv2d: {filters: 4, kernel: 30}\n"
+        "  - from: stem\n"
+        "  - conv2d: {filters: 4, kernel: 9}\n"
+        "  - global_avg_pool\n",
+    )
+    assert [e.loc.line for e in error.errors] == [6, 11]
+    assert "the branches give a: 4 x 4 x 4, b: 2 x 2 x 4" in error.errors[0].message
+    assert "9x9" in error.errors[1].message

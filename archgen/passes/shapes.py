@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from math import prod
 
+from archgen.errors import Collector
 from archgen.ir import Graph
 from archgen.limits import MAX_TENSOR_ELEMENTS
 from archgen.ops import REGISTRY, ShapeError
@@ -11,25 +12,37 @@ from archgen.ops.base import format_shape
 
 
 def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
-    """Set `node.shape` on every node; raise SpecError at the first layer that fails.
+    """Set `node.shape` on every node; raise SpecError at every layer that fails (a
+    SpecErrors when several do). A layer after one that failed is not checked (its shape
+    is unknown: None), but layers that do not depend on it are, so one run reports every
+    independent problem.
 
     `hint_for_too_small` is called when a larger input would fix the failure; it
     returns a hint (the smallest input that works), so that the error says it.
     """
+    collect = Collector()
+    too_small_hint = []  # computed once: it is the same for every layer
     for node in graph:
         if node.op == "input":
             node.shape = tuple(node.attrs["shape"])
             continue
+        node.shape = None
+        if any(graph[name].shape is None for name in node.inputs):
+            continue  # after a layer that failed: its error says it all
         try:
             node.shape = shape_of(node, graph)
         except ShapeError as exc:
             hint = exc.hint
             if exc.too_small and hint_for_too_small is not None:
-                hint = hint_for_too_small() or hint
+                if not too_small_hint:
+                    too_small_hint.append(hint_for_too_small())
+                hint = too_small_hint[0] or hint
             message = exc.message
             if exc.shapes_text is not None:
                 message = message.replace(exc.shapes_text, _named_shapes(node, graph))
-            raise node.error(message, hint) from None
+            with collect:
+                raise node.error(message, hint) from None
+    collect.raise_any()
 
 
 def _named_shapes(node, graph: Graph) -> str:
