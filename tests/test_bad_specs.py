@@ -459,3 +459,16 @@ def test_shape_errors_of_independent_items_are_all_reported(tmp_path):
     assert [e.loc.line for e in error.errors] == [6, 11]
     assert "the branches give a: 4 x 4 x 4, b: 2 x 2 x 4" in error.errors[0].message
     assert "9x9" in error.errors[1].message
+
+
+def test_a_repeat_count_error_in_a_block_says_where_the_block_was_used(tmp_path):
+    error = load_error(
+        tmp_path,
+        HEADER + "blocks:\n  stack:\n    args: {n: required}\n    seq:\n"
+        "      - repeat: $n\n        seq: [relu]\n"
+        "model:\n  - stack: {n: 2}\n  - stack: {n: -1, name: second}\n",
+    )
+    assert "repeat takes a whole number >= 0, not -1" in error.message
+    assert error.loc.line == 8
+    assert error.scope == "second (used at line 12)"
+    assert "in: second (used at line 12)" in error.render()
