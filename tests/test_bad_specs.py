@@ -472,3 +472,16 @@ def test_a_repeat_count_error_in_a_block_says_where_the_block_was_used(tmp_path)
     assert error.loc.line == 8
     assert error.scope == "second (used at line 12)"
     assert "in: second (used at line 12)" in error.render()
+
+
+def test_an_input_too_small_for_several_branches_is_one_error(tmp_path):
+    """Every branch of a concat fails on a small input: one cause, one error (the first),
+    with the smallest-input hint; not one per branch."""
+    error = load_error(
+        tmp_path,
+        "archgen: 1\nname: t\ninput: [4, 4, 3]\nmodel:\n  - concat:\n"
+        "      a: [conv2d: {filters: 4, kernel: 5}]\n"
+        "      b: [conv2d: {filters: 8, kernel: 5}]\n",
+    )
+    assert not hasattr(error, "errors")
+    assert error.loc.line == 6 and "smallest it accepts is 5x5" in error.hint

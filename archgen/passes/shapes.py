@@ -21,7 +21,7 @@ def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
     returns a hint (the smallest input that works), so that the error says it.
     """
     collect = Collector()
-    too_small_hint = []  # computed once: it is the same for every layer
+    too_small_hint = []  # once a layer found the input too small, the others need not
     for node in graph:
         if node.op == "input":
             node.shape = tuple(node.attrs["shape"])
@@ -33,9 +33,10 @@ def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
             node.shape = shape_of(node, graph)
         except ShapeError as exc:
             hint = exc.hint
-            if exc.too_small and hint_for_too_small is not None:
-                if not too_small_hint:
-                    too_small_hint.append(hint_for_too_small())
+            if exc.too_small:
+                if too_small_hint:
+                    continue  # one cause, the input: its first error says it (with the hint)
+                too_small_hint.append(hint_for_too_small() if hint_for_too_small else None)
                 hint = too_small_hint[0] or hint
             message = exc.message
             if exc.shapes_text is not None:
