@@ -115,11 +115,14 @@ class Architecture:
         on what the sizes do not say (a resize in front, a flatten): `archgen min-input`."""
         return input_sizes(self.graph, upto, self.min_input, self._accepts)
 
-    def _accepts(self, size: int) -> bool:
+    def _accepts(self, size: int, budget: scan.Budget | None = None) -> bool:
         """Whether a square input of `size` works. When expressions read shapes, the layers
-        themselves depend on the size, so the spec is expanded again at that size."""
+        themselves depend on the size, so the spec is expanded again at that size.
+        With a budget, raises scan.OutOfBudget once it is spent."""
         if not self.graph.reads_shapes:
-            return scan.accepts(self.graph, size)
+            return scan.accepts(self.graph, size, budget)
+        if budget is not None:
+            budget.spend(len(self.graph))  # an expansion and a shape pass: about this much
         spec = dataclasses.replace(self.spec, input=scan.square(self.graph, size))
         try:
             infer_shapes(expand(spec, self.max_layers))
@@ -129,7 +132,19 @@ class Architecture:
 
     def _too_small_hint(self) -> str:
         shape = "x".join(str(n) for n in self.spec.input[:-1])
-        smallest = self.min_input
+        if "min_input" in self.__dict__:
+            smallest = self.min_input
+        else:
+            # bounded: the full scan is `archgen min-input`'s job, not a diagnostic's
+            budget = scan.Budget(scan.MIN_INPUT_HINT_BUDGET)
+            try:
+                smallest = smallest_input(self.graph, decide=lambda s: self._accepts(s, budget))
+            except scan.OutOfBudget:
+                return (
+                    f"the {shape} input is too small for this network; the smallest input "
+                    "was not searched: the network is large (run `archgen min-input`)"
+                )
+            self.__dict__["min_input"] = smallest  # the cached_property's value: the full scan
         if smallest is None:
             return (
                 f"no square input up to {scan.MIN_INPUT_SCAN_LIMIT} works with this network "

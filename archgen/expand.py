@@ -435,7 +435,14 @@ class Expander:
                 continue
             guarded_here = guarded or item.condition is not None
             if isinstance(item, RepeatUse):
-                region = RepeatRegion(scope, item.index, _repeat_count(item, here), item.loc)
+                try:
+                    count = _repeat_count(item, here)
+                except SpecError as exc:  # say where it was used, as a layer's error does
+                    if scope and exc.scope is None:
+                        used = f" (used at line {self.site.line})" if self.site != item.loc else ""
+                        exc.scope = " > ".join(scope) + used
+                    raise
+                region = RepeatRegion(scope, item.index, count, item.loc)
                 self.graph.repeats.append(region)
                 for i in range(region.count):
                     inner = {**env, item.index: i}

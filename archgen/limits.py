@@ -55,3 +55,7 @@ MAX_TENSOR_ELEMENTS = 1 << 31
 MAX_LAYER_PARAMS = 1 << 33
 # The smallest-input search scans square sizes 1..this; real networks need well under 1,000.
 MIN_INPUT_SCAN_LIMIT = 2048
+# The scan behind the "input too small" hint of a shape error stops after this many layer
+# evaluations (sizes x layers): a hint must not take longer than the check it comes with
+# (30 s on a 30,000-layer spec). `archgen min-input` keeps the full scan.
+MIN_INPUT_HINT_BUDGET = 1_000_000

@@ -223,14 +223,14 @@ CASES = {
         + "model:\n  - concat:\n      a: [conv2d: {filters: 8, kernel: 3, strides: 2}]\n"
         + "      b: [conv2d: {filters: 8, kernel: 3}]\n",
         "every branch must have the same height and width; the branches give "
-        "15 x 15 x 8, 30 x 30 x 8",
+        "a: 15 x 15 x 8, b: 30 x 30 x 8",
         5,
         5,
     ),
     "add_of_mismatched_shapes": (
         HEADER
         + "model:\n  - add:\n      shortcut: []\n      residual: [conv2d: {filters: 8, kernel: 1}]\n",
-        "add needs paths of the same shape; they give 32 x 32 x 3, 32 x 32 x 8",
+        "add needs paths of the same shape; they give shortcut: 32 x 32 x 3, residual: 32 x 32 x 8",
         5,
         5,
     ),
@@ -366,3 +366,122 @@ def test_override_errors_name_the_option(capsys):
     assert main(["check", str(SPECS / "inception_v3.yaml"), "--set", "classes=ten"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("--set classes='ten': error: parameter 'classes' is a whole number")
+
+
+# --- diagnostics that tell the truth (issue 14) ------------------------------------------------
+
+
+def load_error(tmp_path, text: str) -> SpecError:
+    path = tmp_path / "spec.yaml"
+    path.write_text(textwrap.dedent(text))
+    with pytest.raises(SpecError) as info:
+        archgen.load(path)
+    return info.value
+
+
+def test_an_add_of_different_sizes_is_not_hinted_as_a_filters_problem(tmp_path):
+    error = load_error(
+        tmp_path,
+        HEADER
+        + "model:\n  - add:\n      shortcut: []\n"
+        + "      residual: [conv2d: {filters: 3, kernel: 3, strides: 2, padding: same}]\n",
+    )
+    assert "shortcut: 32 x 32 x 3, residual: 16 x 16 x 3" in error.message
+    assert "filters" not in error.hint and "strides and padding" in error.hint
+    # only the channels differ: then the filters are the fix
+    error = load_error(tmp_path, CASES["add_of_mismatched_shapes"][0])
+    assert "filters" in error.hint
+
+
+def test_an_error_in_a_block_whose_body_is_a_merge_points_at_the_merge_key(tmp_path):
+    error = load_error(
+        tmp_path,
+        HEADER
+        + "blocks:\n  res:\n    doc: a residual\n    args: {f: 8}\n    add:\n"
+        + "      a: [conv2d: {filters: $f, kernel: 1}]\n      b: []\n"
+        + "model:\n  - res\n",
+    )
+    assert (error.loc.line, error.loc.col) == (8, 5), error.render()  # `add:`, not `doc:`
+    assert "(used at line 12)" in error.scope
+
+
+def test_an_unknown_op_is_offered_typos_not_other_ops(tmp_path):
+    error = load_error(tmp_path, HEADER + "model:\n  - reshape: {shape: [4]}\n")
+    assert "resize" not in (error.hint or "")
+    error = load_error(tmp_path, HEADER + "model:\n  - conv2: {filters: 4, kernel: 3}\n")
+    assert error.hint == "did you mean 'conv2d'?"
+
+
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        # an unquoted ': ' in a title: quote it (not "check the indentation")
+        (
+            "archgen: 1\nname: t\ntitle: Net: a test\ninput: [8, 8, 3]\nmodel: [relu]\n",
+            "quote a value that holds ': ': title: \"Net: a test\"",
+        ),
+        # a mis-indented item that holds a quoted ${...}: the quotes are fine
+        (
+            "archgen: 1\nname: t\ninput: [8, 8, 3]\nparams: {w: 2}\nmodel:\n"
+            "  - conv2d: {filters: 4, kernel: 3}\n"
+            '   - conv2d: {filters: "${8 // w}", kernel: 3}\n',
+            "check the indentation: the items of a list start in the same column",
+        ),
+        # an unquoted ${...} in a flow mapping: quote it
+        (
+            "archgen: 1\nname: t\ninput: [8, 8, 3]\nparams: {w: 2}\nmodel:\n"
+            "  - conv2d: {filters: ${8 // w}, kernel: 3}\n",
+            "quote values that hold ${...} inside {...} or [...]",
+        ),
+    ],
+)
+def test_yaml_syntax_hints_name_the_likely_mistake(tmp_path, text, hint):
+    error = load_error(tmp_path, text)
+    assert error.message.startswith("YAML syntax error")
+    assert hint in error.hint, error.hint
+
+
+def test_shape_errors_of_independent_items_are_all_reported(tmp_path):
+    """The concat fails; the conv after it depends on it (not reported: its input is
+    unknown); the path from the stem does not, and its own error is reported too."""
+    error = load_error(
+        tmp_path,
+        "archgen: 1\nname: t\ninput: [8, 8, 3]\nmodel:\n"
+        "  - conv2d: {filters: 4, kernel: 3, as: stem}\n"
+        "  - concat:\n"
+        "      a: [conv2d: {filters: 4, kernel: 3}]\n"
+        "      b: [conv2d: {filters: 4, kernel: 3, strides: 2}]\n"
+        "  - conv2d: {filters: 4, kernel: 30}\n"
+        "  - from: stem\n"
+        "  - conv2d: {filters: 4, kernel: 9}\n"
+        "  - global_avg_pool\n",
+    )
+    assert [e.loc.line for e in error.errors] == [6, 11]
+    assert "the branches give a: 4 x 4 x 4, b: 2 x 2 x 4" in error.errors[0].message
+    assert "9x9" in error.errors[1].message
+
+
+def test_a_repeat_count_error_in_a_block_says_where_the_block_was_used(tmp_path):
+    error = load_error(
+        tmp_path,
+        HEADER + "blocks:\n  stack:\n    args: {n: required}\n    seq:\n"
+        "      - repeat: $n\n        seq: [relu]\n"
+        "model:\n  - stack: {n: 2}\n  - stack: {n: -1, name: second}\n",
+    )
+    assert "repeat takes a whole number >= 0, not -1" in error.message
+    assert error.loc.line == 8
+    assert error.scope == "second (used at line 12)"
+    assert "in: second (used at line 12)" in error.render()
+
+
+def test_an_input_too_small_for_several_branches_is_one_error(tmp_path):
+    """Every branch of a concat fails on a small input: one cause, one error (the first),
+    with the smallest-input hint; not one per branch."""
+    error = load_error(
+        tmp_path,
+        "archgen: 1\nname: t\ninput: [4, 4, 3]\nmodel:\n  - concat:\n"
+        "      a: [conv2d: {filters: 4, kernel: 5}]\n"
+        "      b: [conv2d: {filters: 8, kernel: 5}]\n",
+    )
+    assert not hasattr(error, "errors")
+    assert error.loc.line == 6 and "smallest it accepts is 5x5" in error.hint

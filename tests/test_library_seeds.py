@@ -173,7 +173,7 @@ def test_inception_resnet_v2_small_filter_control_is_a_parameter():
     # 16 and 4 keep every residual sum's channels equal; 2 does not (1152 vs 1154 // 2 = 577)
     assert archgen.load(path, overrides={"filter_control": 16}).totals.params < 848_746
     assert archgen.load(path, overrides={"filter_control": 4}).totals.params > 848_746
-    with pytest.raises(SpecError, match="10 x 10 x 576, 10 x 10 x 577"):
+    with pytest.raises(SpecError, match="shortcut: 10 x 10 x 576, residual: 10 x 10 x 577"):
         archgen.load(path, overrides={"filter_control": 2})
 
 

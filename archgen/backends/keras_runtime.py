@@ -8,6 +8,8 @@ scope-path names. TensorFlow is imported here and only here, on first use.
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager
 
 from archgen.ir import Node
 from archgen.ops import REGISTRY, OpDef
@@ -36,7 +38,29 @@ def layer_class(op: OpDef, keras):
     return getattr(keras.layers, op.keras_class)
 
 
+@contextmanager
+def recursion_room(layers: int):
+    """Python's recursion limit raised to fit a graph of `layers`, for the block inside.
+
+    keras.Model walks the functional graph recursively (Functional's _build_map_helper,
+    one Python frame per layer on the longest path), so a chain of some 990 layers ended
+    in a RecursionError under the default limit of 1,000. Its frames are Python frames,
+    which Python 3.11 runs without growing the C stack, so a higher limit is safe; the
+    layer limit (archgen.limits.MAX_LAYERS) bounds it."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, layers + 1000))  # + the frames below and above ours
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
 def build_model(arch):
+    with recursion_room(len(arch.graph)):
+        return _build_model(arch)
+
+
+def _build_model(arch):
     keras = import_keras()
 
     tensors = {}

@@ -495,10 +495,12 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
         check_keys(value, (*head, "seq"), f"block '{name}' (a seq block)")
         body = parse_path(value["seq"], value.value_loc("seq"), "seq")
     elif "concat" in body_keys or "add" in body_keys:
-        rest = located({k: value[k] for k in body_keys}, value.loc)
+        # located at the merge key, not at the block's first key (`doc:`, `args:`)
+        merge_loc = value.key_loc("concat" if "concat" in body_keys else "add")
+        rest = located({k: value[k] for k in body_keys}, merge_loc)
         rest.key_locs = {k: value.key_loc(k) for k in body_keys}
         rest.value_locs = {k: value.value_loc(k) for k in body_keys}
-        body = parse_item(rest, value.loc)
+        body = parse_item(rest, merge_loc)
         for key in ("name", "as", "outputs"):
             if key in value:
                 raise SpecError(

@@ -166,7 +166,7 @@ def load_text(data: bytes | str, filename: str, limits: Limits = DEFAULT_LIMITS)
         raise SpecError(
             f"YAML syntax error: {exc.problem or exc.context}",
             loc,
-            hint=_syntax_hint(data, loc.line),
+            hint=_syntax_hint(data, loc.line, str(exc.problem or "")),
         ) from None
     except yaml.reader.ReaderError as exc:  # a character YAML forbids, such as NUL
         before = data[: exc.position]
@@ -211,11 +211,27 @@ def _too_deep(depth: int, loc: Loc) -> SpecError:
     )
 
 
-def _syntax_hint(text: str, line: int) -> str:
+_QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"")
+_KEY_AND_TEXT = re.compile(r"^(\s*[\w-]+): (.*: .*)$")
+
+
+def _syntax_hint(text: str, line: int, problem: str = "") -> str:
+    """The likely cause of a YAML syntax error, from the text near it (PyYAML's message
+    names the grammar, not the mistake)."""
     lines = text.splitlines()
-    near = " ".join(lines[max(0, line - 2) : line])
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    colon = _KEY_AND_TEXT.match(here)
+    if "mapping values are not allowed" in problem and colon and "{" not in here:
+        # `title: Net: a test`: the second ': ' starts a mapping inside a plain value
+        key, value = colon.groups()
+        return f"quote a value that holds ': ': {key.strip()}: \"{value.strip()}\""
+    # an unquoted ${...} inside {...} or [...] breaks the flow syntax; a quoted one is fine,
+    # and then the mistake is elsewhere (often the indentation)
+    near = " ".join(_QUOTED.sub("''", part) for part in lines[max(0, line - 2) : line])
     if "${" in near:
         return "quote values that hold ${...} inside {...} or [...]: filters: '${64 // w}'"
+    if "expected '-'" in problem or "expected <block end>" in problem:
+        return "check the indentation: the items of a list start in the same column"
     return "check the indentation and the brackets near this position"
 
 

@@ -27,12 +27,21 @@ class AttrError(ValueError):
 class ShapeError(Exception):
     """An op cannot take the shapes it receives."""
 
-    def __init__(self, message: str, hint: str | None = None, too_small: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        too_small: bool = False,
+        shapes_text: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         # True when a larger input would have fixed it (the min-input pass then helps).
         self.too_small = too_small
+        # a merge: the part of the message that lists its inputs' shapes, which the shape
+        # pass (it knows the branches) replaces with the shapes named by branch
+        self.shapes_text = shapes_text
 
 
 # --- attribute types: each checks a value and returns its normalized form --------

@@ -546,6 +546,7 @@ def _concat_shape(a, inputs):
             f"concat joins channels, so every branch must have the same height and width; "
             f"the branches give {shapes}",
             hint="give the branches the same strides and padding",
+            shapes_text=shapes,
         )
     return (*inputs[0][:-1], sum(s[-1] for s in inputs))
 
@@ -567,10 +568,20 @@ CONCAT = OpDef(
 def _add_shape(a, inputs):
     if any(s != inputs[0] for s in inputs):
         shapes = ", ".join(format_shape(s) for s in inputs)
+        if all(s[:-1] == inputs[0][:-1] for s in inputs):  # only the channels differ
+            hint = (
+                "project the shortcut (a 1x1 conv2d with the residual's filters) "
+                "or fix the residual's filters"
+            )
+        else:  # the sizes differ: filters would not help
+            hint = (
+                "the paths give different sizes: check their strides and padding (a "
+                "projection shortcut needs the residual's strides)"
+            )
         raise ShapeError(
             f"add needs paths of the same shape; they give {shapes}",
-            hint="project the shortcut (a 1x1 conv2d with the same strides and filters) "
-            "or fix the residual's filters",
+            hint=hint,
+            shapes_text=shapes,
         )
     return inputs[0]
 

@@ -14,7 +14,10 @@ import math
 from dataclasses import dataclass
 
 from archgen.ir import Graph
-from archgen.limits import MIN_INPUT_SCAN_LIMIT
+from archgen.limits import (
+    MIN_INPUT_HINT_BUDGET,  # noqa: F401 (the knob: read by Architecture)
+    MIN_INPUT_SCAN_LIMIT,
+)
 from archgen.passes.shapes import try_shapes
 
 
@@ -48,14 +51,32 @@ def square(graph: Graph, size: int) -> tuple:
     return (size, size, channels) if rank == 3 else (size,) * (rank - 1) + (channels,)
 
 
-def accepts(graph: Graph, size: int) -> bool:
+class OutOfBudget(Exception):
+    """A scan with a Budget used it up before it found its answer."""
+
+
+class Budget:
+    """Layer evaluations a scan may still make. A hint in a diagnostic must not cost more
+    than the check it decorates: on a 30,000-layer spec the full scan took over 30 s."""
+
+    def __init__(self, layers: int) -> None:
+        self.left = layers
+
+    def spend(self, layers: int) -> None:
+        self.left -= layers
+        if self.left < 0:
+            raise OutOfBudget
+
+
+def accepts(graph: Graph, size: int, budget: Budget | None = None) -> bool:
     """Whether the shape rules of this graph accept a square input of `size`."""
-    return try_shapes(graph, square(graph, size))
+    return try_shapes(graph, square(graph, size), budget)
 
 
 def smallest_input(graph: Graph, limit: int | None = None, decide=None) -> int | None:
     """The smallest square size the network accepts, or None up to `limit` (the scan limit).
-    `decide(size)` says whether a size works; by default the shape rules on this graph."""
+    `decide(size)` says whether a size works; by default the shape rules on this graph.
+    A `decide` given a Budget raises OutOfBudget when the budget runs out."""
     limit = MIN_INPUT_SCAN_LIMIT if limit is None else limit
     decide = decide or (lambda size: accepts(graph, size))
     return next((s for s in range(1, limit + 1) if decide(s)), None)
