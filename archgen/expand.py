@@ -205,6 +205,7 @@ class _Lowering(Visitor):
         args = list(block.args.values())
         needed = sorted(self.globals_of(block.name, set()))
         referenced = self.references(block.body) | {ref.name for ref in block.outputs}
+        reads = (_free_names(block.body) | free_names(block.condition)) & set(block.args)
         return BlockFunction(
             block.name,
             args,
@@ -216,6 +217,7 @@ class _Lowering(Visitor):
             [ref.name for ref in block.inputs],
             list(block.outputs),
             referenced,
+            reads,
         )
 
     def references(self, body) -> set[str]:
@@ -629,6 +631,8 @@ class Expander:
         tensors |= {name: (self.lookup(use.inputs[name]), True) for name in function.inputs}
         inner = dict(self.spec.params)
         for arg in function.args:
+            if arg.name not in function.reads:  # never read: not worth evaluating
+                continue
             given = arg.name in use.args
             inner[arg.name] = evaluate(use.args[arg.name], env) if given else arg.default
             region.args[arg.name] = inner[arg.name]

@@ -283,6 +283,9 @@ class BlockFunction:
     inputs: list[str] = field(default_factory=list)  # tensors it takes besides x
     outputs: list[Ref] = field(default_factory=list)  # what it returns (empty: its result)
     referenced: set[str] = field(default_factory=set)  # tensor names its body reads
+    # the arguments its body (or its `if:`) reads: only these are evaluated where it is
+    # used, so an argument the block ignores costs nothing
+    reads: set[str] = field(default_factory=set)
 
 
 @dataclass(eq=False)

@@ -172,11 +172,6 @@ def test_a_chain_of_blocks_squaring_an_argument_stops_at_the_number_limit(tmp_pa
     assert_located_error(run, path, "beyond the limit of 1e+18")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="block arguments are evaluated whether the block reads them or not; the fix "
-    "belongs in archgen/expand.py (lead): see the bounds report",
-)
 def test_unused_block_arguments_cost_no_evaluation(tmp_path, monkeypatch):
     """A block with 200 arguments it never reads, each given a 50-term ${...}, called in a
     repeat of 10,000: a 24 kB file that took 155 s (10^8 evaluation steps) to accept.

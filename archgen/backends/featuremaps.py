@@ -138,8 +138,9 @@ def load_image(path: str | Path, shape: tuple, preprocess: str = "inception") ->
 
 def activations(arch, weights: str | Path, batch: np.ndarray, layers: list[str]) -> list:
     """The outputs of `layers` for `batch`, from the model with `weights` loaded."""
-    import keras
+    from archgen.backends.keras_runtime import import_keras
 
+    keras = import_keras()  # without TensorFlow's start-up lines
     model = arch.keras_model()
     if not Path(weights).is_file():
         raise UnusableFile(f"no weights file {weights}")
