@@ -54,6 +54,9 @@ CUSTOM_LAYERS = Path(__file__).parent / "custom_layers.py"
 MATH_FUNCTIONS = ("ceil", "floor")  # the expression language's functions that live in math
 ATOM = 10  # names, literals, calls, lists and indexing bind tightest
 SHAPE_INDEX = {"in_height": 1, "in_width": 2, "in_channels": -1}  # axes of a Keras tensor
+# layers on the longest path: keras.Model walks it recursively, a Python frame per layer,
+# and a chain of about 990 exhausts the default limit of 1,000 (with the caller's frames)
+DEEP_GRAPH = 800
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -159,8 +162,10 @@ class Generator:
         self.custom = sorted(
             {REGISTRY[n.op].keras_class for n in self.graph if REGISTRY[n.op].custom_layer}
         )
-        self.module = Namespace({"keras", "layers", "math", "build_model", *self.custom})
+        self.module = Namespace({"keras", "layers", "math", "sys", "build_model", *self.custom})
         self.imports_math = False  # set when an expression uses ceil or floor
+        self.longest_path = _longest_path(self.graph)
+        self.deep = self.longest_path > DEEP_GRAPH  # the module then raises the limit
         self.output_ids = {id(item) for _, item in self.graph.output_items if item is not None}
         # every function's name first: no argument of one may shadow another, or keras
         functions = {name: self.module.add(name) for name in self.program.blocks}
@@ -537,6 +542,10 @@ class Generator:
         names = Namespace({"inputs", "x", "input_shape"}, parent=self.module)
         env = {p: names.add(p) for p in program.params}
         fn = Function(names, env, referenced=program.referenced)
+        if self.deep:
+            fn.emit("# keras.Model walks the graph recursively, a Python frame per layer")
+            limit = self.longest_path + 1000
+            fn.emit(f"sys.setrecursionlimit(max(sys.getrecursionlimit(), {limit}))")
         # the other inputs: a variable and a shape parameter each, named after them
         more = {name: (names.add(name), names.add(f"{name}_shape")) for name in program.more_inputs}
         fn.tensors = ChainMap({program.input_name: "inputs"} | {n: v for n, (v, _) in more.items()})
@@ -616,7 +625,7 @@ class Generator:
             .get_template("module.py.j2")
             .render(
                 docstring=self.module_docstring(),
-                imports_math=self.imports_math,
+                stdlib=[m for m, used in (("math", self.imports_math), ("sys", self.deep)) if used],
                 custom_layers=[custom_layer_source(name) for name in self.custom],
                 blocks=blocks,
                 model=model,
@@ -625,6 +634,14 @@ class Generator:
             )
         )
         return ruff_format(source)
+
+
+def _longest_path(graph) -> int:
+    """Layers on the longest path from an input to an output (nodes are in topological order)."""
+    depth: dict[str, int] = {}
+    for node in graph:
+        depth[node.name] = 1 + max((depth[name] for name in node.inputs), default=0)
+    return max(depth.values())
 
 
 def custom_layer_source(class_name: str) -> str:
