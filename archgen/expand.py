@@ -709,7 +709,9 @@ class _Incoming(dict):
         self.expander, self.tensor = expander, tensor
 
     def __contains__(self, name) -> bool:
-        return super().__contains__(name) or name in self._shape_names()
+        if super().__contains__(name):
+            return True
+        return name in SHAPE_NAMES and name in self._shape_names()
 
     def __missing__(self, name):
         names = self._shape_names()
