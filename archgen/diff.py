@@ -23,7 +23,7 @@ class Row:
 
 
 def _blocks(arch) -> list[Group]:
-    return groups(arch.layers, arch.graph.scope_kinds)
+    return groups(arch.layers, arch.graph.regions)
 
 
 def _same(a: Group, b: Group) -> bool:

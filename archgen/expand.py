@@ -464,9 +464,7 @@ class Expander:
         on the layers made so far (the passes check them all again later)."""
         for node in self.unshaped:
             try:
-                node.shape = (
-                    node.attrs["shape"] if node.op == "input" else shape_of(node, self.graph)
-                )
+                node.shape = shape_of(node, self.graph)
             except ShapeError as exc:
                 raise node.error(exc.message, exc.hint) from None
         self.unshaped.clear()
@@ -540,20 +538,18 @@ class Expander:
                 hint="flatten the structure",
                 scope=" > ".join([*scope[:3], "...", *scope[-2:]]),
             )
-        region = Region("", item.loc, repeat=repeat)
+        kind = item.block if isinstance(item, BlockUse) else item.spelling
+        region = Region(kind, item.loc, repeat=repeat)
         self.graph.regions[item_scope] = region
         if item.source is not None:
             x = self.lookup(item.source)
         outputs = None
         if isinstance(item, MergeUse):
-            region.kind = item.spelling
             x = self.merge(item, x, env, item_scope)
         elif isinstance(item, BlockUse):
-            region.kind = item.block
             outputs = self.block(item, x, env, item_scope, region)
             x = outputs[0]
         else:
-            region.kind = item.spelling
             x = self.layer(item, x, env, item_scope)
         if isinstance(item.name, str):
             self.bind(Ref(item.name, item.loc), x, fixed=True)
@@ -700,12 +696,15 @@ class Expander:
         return self.graph.add(node)
 
 
-class _Incoming(dict):
+class _Incoming(ChainMap):
     """The names an item's values can read, with the shape of the tensor it receives
-    (in_height, in_width, in_channels), worked out only if an expression reads it."""
+    (in_height, in_width, in_channels), worked out only if an expression reads it. A view
+    of the path's names, not a copy: one is made for every item."""
 
     def __init__(self, env: dict, expander: Expander, tensor: str) -> None:
-        super().__init__(env)
+        # a branch's items get the merge's view as env: look through it to the names, so
+        # that no item reads the shape of the tensor another item received
+        super().__init__(env.maps[0] if isinstance(env, _Incoming) else env)
         self.expander, self.tensor = expander, tensor
 
     def __contains__(self, name) -> bool:

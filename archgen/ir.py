@@ -104,11 +104,6 @@ class Graph:
         # some expression read a tensor's shape: the layers depend on the input size
         self.reads_shapes = False
 
-    @property
-    def scope_kinds(self) -> dict[tuple, str]:
-        """What each scope is: a block name, "concat", "add", "branch" or an op."""
-        return {scope: region.kind for scope, region in self.regions.items()}
-
     def add(self, node: Node) -> str:
         if node.name in self.nodes:
             first = self.nodes[node.name]

@@ -30,7 +30,7 @@ def summary_dict(arch) -> dict:
         "flops": totals.flops,
         "flops_convention": "multiply-accumulates of convolutions and dense layers",
         "min_input": arch.min_input,
-        "blocks": [_group_dict(g) for g in groups(arch.layers, arch.graph.scope_kinds)],
+        "blocks": [_group_dict(g) for g in groups(arch.layers, arch.graph.regions)],
         # in keras.Model.layers order, which is also the order of the weights
         "layers": [
             {
@@ -54,7 +54,7 @@ class Group:
 
     key: tuple
     nodes: list[Node]
-    kinds: dict  # the graph's scope kinds
+    regions: dict  # the graph's scope tree: scope -> Region
 
     @property
     def name(self) -> str:
@@ -66,7 +66,10 @@ class Group:
 
     @property
     def kind(self) -> str:
-        return self.nodes[0].op if self.is_layer else self.kinds.get(self.key, "block")
+        if self.is_layer:
+            return self.nodes[0].op
+        region = self.regions.get(self.key)
+        return region.kind if region is not None else "block"
 
     @property
     def shape(self) -> tuple:
@@ -81,7 +84,7 @@ class Group:
         return sum(n.flops for n in self.nodes)
 
 
-def groups(nodes: list[Node], kinds: dict, level: int = 0) -> list[Group]:
+def groups(nodes: list[Node], regions: dict, level: int = 0) -> list[Group]:
     """Split `nodes` into runs sharing their first `level + 1` scope components."""
     out: list[Group] = []
     for node in nodes:
@@ -89,7 +92,7 @@ def groups(nodes: list[Node], kinds: dict, level: int = 0) -> list[Group]:
         if out and out[-1].key == key:
             out[-1].nodes.append(node)
         else:
-            out.append(Group(key, [node], kinds))
+            out.append(Group(key, [node], regions))
     return out
 
 
@@ -109,7 +112,7 @@ def summary_table(arch, depth: int = 1) -> str:
     rows = [("name", "kind", "output shape", "params", "FLOPs")]
 
     def emit(nodes: list[Node], level: int) -> None:
-        for group in groups(nodes, arch.graph.scope_kinds, level):
+        for group in groups(nodes, arch.graph.regions, level):
             rows.append(
                 (
                     "  " * level + group.key[-1],

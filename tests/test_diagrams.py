@@ -149,7 +149,7 @@ def expected_clusters(node, scopes: set, depth=None) -> list[str]:
 
 
 def test_blocks_view_has_one_box_per_top_level_block(inception):
-    top = groups(inception.layers, inception.graph.scope_kinds)
+    top = groups(inception.layers, inception.graph.regions)
     drawing = read_svg(render(dot_source(inception, "blocks"), "svg"))
     boxes = [name for name in drawing.nodes if name != LEGEND_ID and not name.startswith("output")]
     assert boxes == [group.name for group in top]
@@ -170,7 +170,7 @@ def test_blocks_view_has_one_box_per_top_level_block(inception):
 def test_block_boxes_show_name_kind_shape_and_parameters(inception):
     dot = dot_source(inception, "blocks")
     mixed5 = next(
-        g for g in groups(inception.layers, inception.graph.scope_kinds) if g.name == "mixed5"
+        g for g in groups(inception.layers, inception.graph.regions) if g.name == "mixed5"
     )
     line = next(line for line in dot.splitlines() if line.strip().startswith("mixed5 ["))
     assert ">mixed5<" in line
@@ -261,11 +261,11 @@ def test_clusters_nest_as_the_scopes_do(inception, layers_drawing):
 def branch_starts(arch, merge_name: str) -> list[str]:
     """The first layer of each branch of a merge, in spec order."""
     merge = arch.graph[merge_name]
-    kinds = arch.graph.scope_kinds
+    regions = arch.graph.regions
     firsts: dict[tuple, str] = {}
     for node in arch.layers:
         branch = node.scope[: len(merge.scope) + 1]
-        if branch[:-1] == merge.scope and kinds.get(branch) == "branch":
+        if branch[:-1] == merge.scope and branch in regions and regions[branch].kind == "branch":
             firsts.setdefault(branch, node.name)
     return list(firsts.values())
 

@@ -99,7 +99,7 @@ def test_page_holds_the_facts_of_the_spec(tmp_path):
     assert "| Layers | 313 |" in page
     # one table row per top-level block, with its numbers
     rows = [line for line in page.splitlines() if re.match(r"\| \d+ \|", line)]
-    top = groups(arch.layers, arch.graph.scope_kinds)
+    top = groups(arch.layers, arch.graph.regions)
     assert len(rows) == len(top) == 21
     assert rows[8] == "| 9 | `mixed0` | inception_a | 35×35×256 | 256,368 | 312.35 M | 23 |"
     # the block diagram is embedded, the full one linked

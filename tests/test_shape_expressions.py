@@ -53,6 +53,18 @@ def test_values_read_the_incoming_shape(spec):
     assert graph["avg_pool"].shape == (1, 1, 16)
 
 
+def test_each_item_of_a_branch_reads_the_shape_it_receives(tmp_path):
+    path = tmp_path / "branch.yaml"
+    path.write_text(
+        "archgen: 1\nname: b\ninput: [8, 8, 3]\nmodel:\n  - concat:\n"
+        '      a: [conv2d: {filters: 5, kernel: 1}, conv2d: {filters: "${in_channels * 2}", kernel: 1}]\n'
+        "      b: []\n"
+    )
+    graph = archgen.load(path).graph
+    assert graph["concat.a.conv2d_2"].attrs["filters"] == 5 * 2  # not the merge input's 3
+    assert graph["concat"].shape == (8, 8, 10 + 3)
+
+
 def test_the_generated_source_reads_shapes_the_same_way(spec, tmp_path):
     source = archgen.load(spec).python_source()
     assert "layers.Conv2D(x.shape[-1] * expansion, 1," in source

@@ -80,7 +80,7 @@ def page(arch, spec_path: Path, out_dir: Path) -> str:
             "flops": short_flops(group.flops),
             "layers": len(group.nodes),
         }
-        for index, group in enumerate(groups(arch.layers, arch.graph.scope_kinds), start=1)
+        for index, group in enumerate(groups(arch.layers, arch.graph.regions), start=1)
     ]
     return (
         templates()

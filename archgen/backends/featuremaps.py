@@ -79,7 +79,7 @@ def resolve_layer(arch, name: str) -> str:
     key = tuple(name.split("."))
     members = [n for n in arch.layers if n.scope[: len(key)] == key]
     if not members:
-        blocks = [g.name for g in groups(arch.layers, graph.scope_kinds)]
+        blocks = [g.name for g in groups(arch.layers, graph.regions)]
         raise FeatureMapError(
             f"'{name}' is neither a layer nor a block of {arch.name}",
             hint=did_you_mean(name, [*blocks, *names]) or f"blocks: {', '.join(blocks)}",

@@ -263,7 +263,7 @@ class _Builder:
     # boxes and clusters
 
     def emit(self, container: graphviz.Digraph, nodes: list[Node], level: int) -> None:
-        for group in groups(nodes, self.arch.graph.scope_kinds, level):
+        for group in groups(nodes, self.arch.graph.regions, level):
             if group.is_layer:
                 self.layer(container, group.nodes[0])
             elif self.unit_depth is not None and level + 1 >= self.unit_depth:
@@ -296,7 +296,7 @@ class _Builder:
         self.unit_of[node.name] = node.name
         attrs = {"fillcolor": family_color(family), "tooltip": layer_tooltip(node)}
         if self.level == "blocks":
-            label = block_label(Group(node.scope, [node], self.arch.graph.scope_kinds), 0)
+            label = block_label(Group(node.scope, [node], self.arch.graph.regions), 0)
         else:
             label = layer_label(node)
             attrs.update(MERGE_SHAPES.get(node.op, {}))

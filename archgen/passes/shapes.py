@@ -23,9 +23,6 @@ def infer_shapes(graph: Graph, hint_for_too_small=None) -> None:
     collect = Collector()
     too_small_hint = []  # once a layer found the input too small, the others need not
     for node in graph:
-        if node.op == "input":
-            node.shape = tuple(node.attrs["shape"])
-            continue
         node.shape = None
         if any(graph[name].shape is None for name in node.inputs):
             continue  # after a layer that failed: its error says it all
@@ -64,7 +61,10 @@ def _named_shapes(node, graph: Graph) -> str:
 
 
 def shape_of(node, graph: Graph) -> tuple:
-    """The node's output shape from its inputs' (which must be known); ShapeError if none."""
+    """The node's output shape from its inputs' (which must be known); ShapeError if none.
+    An input's is the shape it was declared with."""
+    if node.op == "input":
+        return tuple(node.attrs["shape"])
     inputs = [graph[name].shape for name in node.inputs]
     shape = REGISTRY[node.op].shape(node.attrs, inputs)
     if prod(shape) > MAX_TENSOR_ELEMENTS:
@@ -84,12 +84,8 @@ def try_shapes(graph: Graph, input_shape: tuple, budget=None) -> bool:
         for node in graph:
             if budget is not None:
                 budget.spend(1)
-            if node is graph.input:  # the first input; the others keep their shapes
-                node.shape = tuple(input_shape)
-            elif node.op == "input":
-                node.shape = tuple(node.attrs["shape"])
-            else:
-                node.shape = shape_of(node, graph)
+            # the first input takes the size tried; the others keep their own shapes
+            node.shape = tuple(input_shape) if node is graph.input else shape_of(node, graph)
         return True
     except ShapeError:
         return False
