@@ -559,9 +559,7 @@ class Generator:
         result = self.path(program.model, "inputs", "x", fn, [])
         outputs = self._outputs(fn, result)
         returned = outputs[0] if len(outputs) == 1 else f"[{', '.join(outputs)}]"
-        taken = ", ".join(["inputs", *(variable for variable, _ in more.values())])
-        taken = f"[{taken}]" if more else taken
-        fn.emit(f"return keras.Model({taken}, {returned}, name={program.name!r})")
+        fn.emit(f"return keras.Model({self._model_inputs(fn)}, {returned}, name={program.name!r})")
         params = [f"{env[p]}={self.value(v, fn)}" for p, v in program.params.items()]
         default = None if program.input_exprs else list(program.input)
         params.append(f"input_shape={self.value(default, fn)}")
@@ -578,13 +576,17 @@ class Generator:
         if all(item is not None for _, item in items):
             return direct or [result]
         trunk = fn.names.add("trunk")
-        taken = ", ".join(["inputs", *(fn.tensors[name] for name in self.program.more_inputs)])
-        taken = f"[{taken}]" if self.program.more_inputs else taken
-        fn.emit(f"{trunk} = keras.Model({taken}, [{', '.join(dict.fromkeys(direct or [result]))}])")
+        trunk_outputs = ", ".join(dict.fromkeys(direct or [result]))
+        fn.emit(f"{trunk} = keras.Model({self._model_inputs(fn)}, [{trunk_outputs}])")
         return [
             fn.outputs[id(item)] if item is not None else f"{trunk}.get_layer({node!r}).output"
             for (_, item), node in zip(items, self.graph.outputs, strict=True)
         ]
+
+    def _model_inputs(self, fn: Function) -> str:
+        """What keras.Model takes: `inputs`, or the list of every input, the first first."""
+        names = ["inputs", *(fn.tensors[name] for name in self.program.more_inputs)]
+        return f"[{', '.join(names)}]" if len(names) > 1 else names[0]
 
     def _allocate(self, body, fn: Function) -> None:
         """A variable for each tensor the function reads by name (an item's name, or one
