@@ -334,17 +334,19 @@ def _option(mapping: YMap, key: str):
 
 def _reference(mapping: YMap, key: str) -> Ref:
     """A tensor's name: an earlier named item, a name bound with `as:`, or a block input."""
-    loc = mapping.value_loc(key)
-    return Ref(identifier(mapping[key], "a tensor name", loc), loc)
+    return _tensor_ref(mapping[key], mapping.value_loc(key))
 
 
 def _binding(mapping: YMap):
     """`as: p`, or for a block with several outputs `as: [_, p]` (`_` keeps none)."""
     value, loc = mapping["as"], mapping.value_loc("as")
     if isinstance(value, list):
-        locs = value.item_locs
-        return [Ref(identifier(v, "a tensor name", locs[i]), locs[i]) for i, v in enumerate(value)]
-    return Ref(identifier(value, "a tensor name", loc), loc)
+        return [_tensor_ref(v, _item_loc(value, i, loc)) for i, v in enumerate(value)]
+    return _tensor_ref(value, loc)
+
+
+def _tensor_ref(name, loc: Loc, what: str = "a tensor name") -> Ref:
+    return Ref(identifier(name, what, loc), loc)
 
 
 def parse_call(target: str, args, loc: Loc, args_loc: Loc) -> Call:
@@ -402,12 +404,11 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
         )
     if op == "split":
         return Split(branches, loc)
-    arity = merge_op(op, value).arity
-    if arity is not None and len(branches) != arity:
-        made = merge_op(op, value)
+    made = merge_op(op, value)  # add: with scale: is scaled_add, which takes two
+    if made.arity is not None and len(branches) != made.arity:
         raise SpecError(
             f"'{op}' with {', '.join(merge_options(op))} is {made.name}, which takes exactly "
-            f"{arity} branches, not {len(branches)}",
+            f"{made.arity} branches, not {len(branches)}",
             value.value_loc(op),
             hint=made.help,
         )
@@ -524,9 +525,7 @@ def _tensor_names(block: YMap, key: str, args: dict) -> list[Ref]:
     value = expect(block[key], list, key, block.value_loc(key), f"{key}: [skip]")
     refs, seen = [], set()
     for index, name in enumerate(value):
-        ref = Ref(
-            identifier(name, f"a name in {key}", value.item_locs[index]), value.item_locs[index]
-        )
+        ref = _tensor_ref(name, _item_loc(value, index, block.value_loc(key)), f"a name in {key}")
         if key == "inputs" and (name == "x" or name in args):
             raise SpecError(
                 f"the input '{name}' has the name of "
