@@ -9,10 +9,11 @@ from pathlib import Path
 from archgen.outputs import safe_child, write_all
 
 
-def render_outputs(arch, diagrams: bool = True) -> dict[str, str | bytes]:
+def render_outputs(arch, diagrams: bool = True, notes: list | None = None) -> dict:
     """Every build output of one spec, by file name, rendered in memory (no TensorFlow).
 
-    The diagrams need Graphviz's `dot` (GraphvizMissing says how to install it).
+    The diagrams need Graphviz's `dot` (GraphvizMissing says how to install it); a note
+    for the user (a layers view too large to draw) is appended to `notes`.
     """
     name = arch.name
     outputs = {
@@ -20,10 +21,12 @@ def render_outputs(arch, diagrams: bool = True) -> dict[str, str | bytes]:
         f"{name}.json": json.dumps(arch.summary(), indent=2) + "\n",
     }
     if diagrams:
-        from archgen.backends.graphviz import dot_source, render
+        from archgen.backends.graphviz import standard_diagrams
 
-        for level in ("blocks", "layers"):
-            outputs[f"{name}.{level}.svg"] = render(dot_source(arch, level), "svg")
+        svgs, note = standard_diagrams(arch)
+        outputs.update({f"{name}.{level}.svg": svg for level, svg in svgs.items()})
+        if note and notes is not None:
+            notes.append(note)
     return outputs
 
 
@@ -46,9 +49,11 @@ def verify_in_keras(arch, source: str) -> int:
     return runtime.count_params()
 
 
-def build(arch, out_dir: Path, verify: bool = True, diagrams: bool = True) -> list[Path]:
+def build(
+    arch, out_dir: Path, verify: bool = True, diagrams: bool = True, notes: list | None = None
+) -> list[Path]:
     """Write the outputs of `arch` into `out_dir`; all of them or, on any failure, none."""
-    outputs = render_outputs(arch, diagrams)
+    outputs = render_outputs(arch, diagrams, notes)
     if verify:
         verify_in_keras(arch, outputs[f"{arch.name}.py"])
     files = {safe_child(out_dir, filename): content for filename, content in outputs.items()}

@@ -178,7 +178,9 @@ def cmd_build(args) -> int:
                     hint="give one of them another name, or build them into other folders",
                 )
             built[arch.name] = path
-            written = build(arch, out_dir, verify=not args.no_verify, diagrams=not args.no_diagrams)
+            notes: list[str] = []
+            verify, diagrams = not args.no_verify, not args.no_diagrams
+            written = build(arch, out_dir, verify=verify, diagrams=diagrams, notes=notes)
         except SpecError as exc:
             code = max(code, report_error(exc))
             continue
@@ -188,6 +190,8 @@ def cmd_build(args) -> int:
             f"built {shown} -> {folder}/{arch.name}.* ({len(written)} files; "
             f"{arch.totals.params:,} params{checked})"
         )
+        for note in notes:
+            print(f"  note: {terminal_text(note)}")
     return code
 
 

@@ -103,6 +103,13 @@ class _Lowering(Visitor):
 
     def visit_Repeat(self, item: Repeat, numbered, counter, indices) -> RepeatUse:
         per_iteration = self.kind_counts(item.body, indices | {item.index})
+        if per_iteration and item.index in indices:  # the numbers need both indices
+            raise SpecError(
+                f"this repeat's index '{item.index}' hides the outer repeat's, which the "
+                "numbers of the unnamed items inside need",
+                item.loc,
+                hint="give one of the repeats another index: `index: j`",
+            )
         start = dict(counter)
         for kind, poly in per_iteration.items():  # numbers go on across iterations
             counter[kind] = _poly_add(start.get(kind, {}), poly, item.index)

@@ -59,3 +59,14 @@ MIN_INPUT_SCAN_LIMIT = 2048
 # evaluations (sizes x layers): a hint must not take longer than the check it comes with
 # (30 s on a 30,000-layer spec). `archgen min-input` keeps the full scan.
 MIN_INPUT_HINT_BUDGET = 1_000_000
+
+# --- diagrams (archgen.backends.graphviz) -----------------------------------------------------
+
+# Boxes in one diagram: dot lays out a 9,000-box chain in some 7 s; past this the layers
+# view of a large network is better read as its blocks view (`build`/`docs` draw that).
+MAX_DIAGRAM_BOXES = 10_000
+# Boxes side by side in one row (the branches fed by one tensor): dot's layout is
+# superlinear in a row's width: 300 branches of a concat take 7 s, 1,000 over 2 minutes.
+MAX_DIAGRAM_ROW = 300
+# Seconds `dot` may take on any one diagram, for whatever the two limits above miss.
+DOT_TIMEOUT_SECONDS = 60

@@ -485,3 +485,15 @@ def test_an_input_too_small_for_several_branches_is_one_error(tmp_path):
     )
     assert not hasattr(error, "errors")
     assert error.loc.line == 6 and "smallest it accepts is 5x5" in error.hint
+
+
+def test_nested_repeats_sharing_an_index_cannot_number_unnamed_items(tmp_path):
+    """Both repeats default to index `i`: the inner one hid the outer's, and the unnamed
+    layers were numbered relu_1..3 twice (a duplicate-name error blaming the user)."""
+    nested = "model:\n  - repeat: 2\n{index}    seq:\n      - repeat: 3\n        seq: [relu]\n"
+    error = load_error(tmp_path, HEADER + nested.format(index=""))
+    assert "hides the outer repeat's" in error.message and error.loc.line == 7
+    path = tmp_path / "spec.yaml"
+    path.write_text(HEADER + nested.format(index="    index: k\n"))
+    names = [node.name for node in archgen.load(path).layers]
+    assert names == ["input"] + [f"relu_{n}" for n in range(1, 7)]

@@ -196,3 +196,59 @@ def test_unused_block_arguments_cost_no_evaluation(tmp_path, monkeypatch):
     arch = archgen.load(spec_file(tmp_path, text))
     assert len(arch.layers) == 51
     assert len(evaluated) <= 10 * len(arch.layers), len(evaluated)
+
+
+# --- diagrams: what is handed to `dot` is bounded, and so is its time ---------------------------
+
+
+def wide_concat(branches: int) -> str:
+    lines = "".join(f"      b{i}: [relu]\n" for i in range(branches))
+    return HEADER + "model:\n  - concat:\n" + lines
+
+
+def test_a_concat_of_1000_branches_is_refused_in_the_layers_view_not_laid_out(tmp_path):
+    """dot took 135 s on this layers view (300 branches: 7 s); it is refused at once, at
+    the first branch, and the blocks view (one box for the concat) is still drawn."""
+    path = spec_file(tmp_path, wide_concat(1000))
+    run = run_cli("diagram", path, "--level", "layers", "-o", "out.svg", cwd=tmp_path, timeout=60)
+    assert_located_error(run, path, "would draw 1,000 branches side by side", line=6)
+    assert "MAX_DIAGRAM_ROW" in run.err and not (tmp_path / "out.svg").exists()
+    run = run_cli("diagram", path, "-o", "blocks.svg", cwd=tmp_path, timeout=60)
+    assert run.code == 0, run.err
+
+
+def test_build_draws_the_blocks_view_where_the_layers_view_is_too_large(tmp_path):
+    path = spec_file(tmp_path, wide_concat(400))
+    run = run_cli("build", path, "-o", "out", "--no-verify", cwd=tmp_path, timeout=120)
+    assert run.code == 0, run.err
+    assert "note: layers view not drawn" in run.out
+    layers = (tmp_path / "out" / "net.layers.svg").read_text()
+    assert "layers view not drawn" in layers  # the caption says what the file holds
+    assert layers.count('class="node"') < 10  # input, the concat's box, output, legend
+
+
+def test_a_diagram_of_more_boxes_than_the_limit_is_refused(tmp_path):
+    path = spec_file(
+        tmp_path,
+        HEADER + "model:\n  - repeat: 3\n    index: k\n    seq:\n"
+        "      - repeat: 4000\n        seq: [relu]\n",
+    )
+    run = run_cli("diagram", path, "-o", "out.svg", cwd=tmp_path, timeout=60)
+    assert_located_error(run, path, "would draw 12,001 boxes", line=2)
+
+
+def test_dot_is_stopped_at_its_timeout_and_its_failures_are_reported(tmp_path, monkeypatch):
+    from archgen.backends import graphviz as backend
+    from archgen.errors import EnvError
+
+    slow = tmp_path / "dot"
+    slow.write_text("#!/bin/sh\nexec /bin/sleep 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(backend, "DOT_TIMEOUT_SECONDS", 1)
+    arch = archgen.load(spec_file(tmp_path, HEADER + "model: [relu]\n"))
+    with pytest.raises(EnvError, match="took more than 1 s"):
+        arch.diagram()
+    slow.write_text("#!/bin/sh\necho 'Error: trapezoid-table overflow' >&2\nexit 1\n")
+    with pytest.raises(EnvError, match="dot failed \\(exit 1\\): Error: trapezoid-table overflow"):
+        arch.diagram()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archgen.backends import templates
-from archgen.backends.graphviz import dot_source, format_dims, render
+from archgen.backends.graphviz import format_dims, standard_diagrams
 from archgen.errors import SpecError
 from archgen.escape import html_comment_text, markdown_code, markdown_text, markdown_url
 from archgen.outputs import write_all
@@ -161,8 +161,8 @@ def docs_pages(
                 hint="give each spec its own 'name:' (README is the index's)",
             )
         files[names.page] = page(arch, spec_path, out_dir).encode()
-        files[names.blocks_svg] = render(dot_source(arch, "blocks"), "svg")
-        files[names.layers_svg] = render(dot_source(arch, "layers"), "svg")
+        svgs, _ = standard_diagrams(arch)  # a layers view too large says so in its caption
+        files[names.blocks_svg], files[names.layers_svg] = svgs["blocks"], svgs["layers"]
         row = index_row(arch, spec_path, out_dir)
         records.append({"spec": row["spec_link"], "files": names.names(), "index": row})
     records += [r for r in kept if not set(r["files"]) & set(files)]  # overwritten: gone

@@ -17,14 +17,16 @@ Nothing in this module imports TensorFlow or Keras.
 from __future__ import annotations
 
 import itertools
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 import graphviz
 
-from archgen.errors import EnvError
+from archgen.errors import EnvError, Loc, SpecError
 from archgen.escape import dot_string, html_text
 from archgen.ir import Node
+from archgen.limits import DOT_TIMEOUT_SECONDS, MAX_DIAGRAM_BOXES, MAX_DIAGRAM_ROW
 from archgen.ops import REGISTRY
 from archgen.report import Group, groups
 
@@ -100,6 +102,14 @@ CLUSTER_FONT = {"fontname": FONT, "fontsize": "10", "fontcolor": MUTED_COLOR, "l
 
 LEVELS = ("blocks", "layers")
 FORMATS = ("svg", "png", "pdf", "dot")
+
+
+class DiagramTooLarge(SpecError):
+    """A diagram past the limits within which `dot` lays it out in seconds (limits.py)."""
+
+
+class GraphvizFailed(EnvError):
+    """`dot` ran but gave no diagram: it crashed, or took longer than its timeout."""
 
 
 class GraphvizMissing(EnvError):
@@ -227,7 +237,7 @@ LEGEND_ID = "legend"
 class _Builder:
     """Walks the scope tree once, drawing units (boxes) and clusters around them."""
 
-    def __init__(self, arch, level: str, depth: int | None) -> None:
+    def __init__(self, arch, level: str, depth: int | None, note: str = "") -> None:
         if level not in LEVELS:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
         if depth is not None and depth < 1:
@@ -244,16 +254,25 @@ class _Builder:
         self.unit_of: dict[str, str] = {}  # IR node name -> the box that draws it
         self.families: set[str] = set()
         self.has_blocks = False
+        self.note = note  # drawn as the diagram's caption
+        self.boxes = 0
 
     def build(self) -> graphviz.Digraph:
         arch = self.arch
         dot = graphviz.Digraph(
             name=arch.name,
-            graph_attr={**GRAPH_STYLE, "label": "", "tooltip": _text(arch.spec.title)},
+            graph_attr={
+                **GRAPH_STYLE,
+                "label": _text(self.note),
+                **({"labelloc": "t"} if self.note else {}),
+                "tooltip": _text(arch.spec.title),
+            },
             node_attr=NODE_STYLE,
             edge_attr=EDGE_STYLE,
         )
         self.emit(dot, arch.layers, 0)
+        if self.boxes > MAX_DIAGRAM_BOXES:
+            raise self.too_large(f"{self.boxes:,} boxes", MAX_DIAGRAM_BOXES, "MAX_DIAGRAM_BOXES")
         self.edges(dot)
         self.branch_order(dot)
         self.outputs(dot)
@@ -290,7 +309,18 @@ class _Builder:
             **CLUSTER_FONT,
         )
 
+    def too_large(self, what: str, limit: int, knob: str, loc: Loc | None = None):
+        fewer = "the blocks view (--level blocks)" if self.level == "layers" else "no diagram"
+        return DiagramTooLarge(
+            f"the {self.level} view would draw {what}, more than the {limit:,} a diagram may "
+            "have: dot's layout time grows faster than the drawing",
+            loc or self.arch.spec.name_loc,
+            hint=f"draw fewer levels (--depth 1) or {fewer} (build: --no-diagrams); the limit "
+            f"is archgen.backends.graphviz.{knob} (docs/security.md)",
+        )
+
     def layer(self, container: graphviz.Digraph, node: Node) -> None:
+        self.boxes += 1
         family = REGISTRY[node.op].family
         self.families.add(family)
         self.unit_of[node.name] = node.name
@@ -305,6 +335,7 @@ class _Builder:
         container.node(node.name, label=label, id=_text(node.name), **attrs)
 
     def block(self, container: graphviz.Digraph, group: Group) -> None:
+        self.boxes += 1
         self.has_blocks = True
         name = group.name
         for node in group.nodes:
@@ -350,6 +381,10 @@ class _Builder:
                 head = self.unit_of[consumer]
                 if head != tail and head not in heads and not REGISTRY[graph[consumer].op].merge:
                     heads.append(head)
+            if len(heads) > MAX_DIAGRAM_ROW:
+                first = graph[graph.consumers(node.name)[0]]
+                what = f"{len(heads):,} branches side by side"
+                raise self.too_large(what, MAX_DIAGRAM_ROW, "MAX_DIAGRAM_ROW", first.loc)
             if len(heads) > 1:
                 with dot.subgraph() as row:
                     row.attr(rank="same")
@@ -409,8 +444,22 @@ def dot_source(arch, level: str = "blocks", depth: int | None = None) -> str:
 
     level "blocks": a box per model item; `depth` opens blocks (default 1).
     level "layers": a box per layer, blocks as clusters nested `depth` deep (default all).
+    Raises DiagramTooLarge past the limits within which `dot` takes seconds.
     """
     return _Builder(arch, level, depth).build().source
+
+
+def standard_diagrams(arch) -> tuple[dict[str, bytes], str | None]:
+    """The two SVGs `build` and `docs` write, by level, and a note when the layers view
+    was too large to draw: then its file holds the blocks view, captioned with why."""
+    svgs, note = {"blocks": render(dot_source(arch, "blocks"), "svg")}, None
+    try:
+        layers = dot_source(arch, "layers")
+    except DiagramTooLarge as exc:
+        note = f"layers view not drawn ({exc.message}); this is the blocks view"
+        layers = _Builder(arch, "blocks", None, note=note).build().source
+    svgs["layers"] = render(layers, "svg")
+    return svgs, note
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -422,7 +471,24 @@ def render(dot: str, fmt: str) -> bytes:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "dot":
         return dot.encode()
+    timeout = DOT_TIMEOUT_SECONDS
     try:
-        return graphviz.pipe("dot", fmt, dot.encode(), quiet=True)
-    except graphviz.ExecutableNotFound:
+        done = subprocess.run(
+            ["dot", f"-T{fmt}"], input=dot.encode(), capture_output=True, timeout=timeout
+        )
+    except FileNotFoundError:
         raise GraphvizMissing() from None
+    except subprocess.TimeoutExpired:
+        raise GraphvizFailed(
+            f"Graphviz's dot took more than {timeout} s on this diagram and was stopped",
+            hint="draw the blocks view (--level blocks) or fewer levels (--depth 1); "
+            "the timeout is archgen.backends.graphviz.DOT_TIMEOUT_SECONDS",
+        ) from None
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GraphvizFailed(
+            f"Graphviz's dot failed (exit {done.returncode}): {said[-1] if said else 'no message'}",
+            hint="a bug in Graphviz or archgen's DOT: please report it, with the spec; "
+            "--format dot writes the DOT text",
+        )
+    return done.stdout
