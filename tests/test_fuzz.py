@@ -31,12 +31,16 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 import io
 import json
 import math
 import os
 import shutil
+import signal
+import tempfile
 import time
+import urllib.parse
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -47,10 +51,13 @@ from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
 import archgen
+from archgen.backends.docs import INDEX, docs_pages
+from archgen.backends.graphviz import LEVELS, dot_source, render
 from archgen.errors import SpecError, SpecErrors
 from archgen.ops import ALIASES, INTERNAL, REGISTRY, AttrError, ShapeError
 from tests.conftest import SPECS
 from tests.generated_source import import_source
+from tests.test_escaping import HOSTILE, assert_safe_page, code_without_docstrings, svg_facts
 
 PROFILE = os.environ.get("ARCHGEN_FUZZ", "ci")
 _COMMON = {
@@ -62,8 +69,18 @@ _COMMON = {
         HealthCheck.large_base_example,
     ],
 }
-# examples per test: (grammar, keras, mutants)
-EXAMPLES = {"ci": (400, 15, 500), "long": (6000, 150, 6000)}[PROFILE]
+# examples per test; the long profile's add up to 100,000 cases
+EXAMPLES = {
+    "ci": {"grammar": 400, "keras": 15, "mutants": 500, "cli": 16, "text": 120, "files": 60},
+    "long": {
+        "grammar": 40_000,
+        "keras": 300,
+        "mutants": 40_000,
+        "cli": 1_400,
+        "text": 15_000,
+        "files": 3_300,
+    },
+}[PROFILE]
 if PROFILE == "ci":  # the same cases every run: CI stays reproducible and bounded
     _COMMON.update(derandomize=True, database=None, print_blob=True)
 else:
@@ -71,7 +88,8 @@ else:
 
 # cases run, per test and outcome; written to ARCHGEN_FUZZ_RECORD at the end
 COUNTS: dict[str, Counter] = {
-    name: Counter() for name in ("grammar", "keras", "mutants", "cli_mutants")
+    name: Counter()
+    for name in ("grammar", "keras", "mutants", "cli_mutants", "hostile_text", "hostile_files")
 }
 
 
@@ -673,7 +691,7 @@ def workdir(tmp_path_factory) -> Path:
 
 
 @pytest.mark.filterwarnings("error::graphviz.DotSyntaxWarning")  # a DOT file dot cannot read
-@settings(max_examples=EXAMPLES[0], **_COMMON)
+@settings(max_examples=EXAMPLES["grammar"], **_COMMON)
 @given(case=grammar_specs(wild=True))
 def test_random_specs_check_or_fail_with_a_located_spec_error(workdir, case):
     spec, _ = case
@@ -699,7 +717,7 @@ EMPTY_REPEAT = {  # the generated source once had a `for` loop without a body
 }
 
 
-@settings(max_examples=EXAMPLES[1], **_COMMON)
+@settings(max_examples=EXAMPLES["keras"], **_COMMON)
 @example(case=(EMPTY_REPEAT, True))
 @given(case=st.one_of(grammar_specs(small=True), st.composite(lambda d: (vector_spec(d), True))()))
 def test_valid_specs_agree_with_keras_and_the_generated_source(workdir, keras, case):
@@ -761,6 +779,30 @@ LONG_EXPRESSIONS = st.integers(1, 3000).flatmap(
             "${" + " + ".join(["classes"] * n) + "}",
             "x${" + " * ".join(["2"] * n) + "}",
         ]
+    )
+)
+# integer literals past Python's 4,300-digit str() limit, in every base YAML 1.1 reads,
+# and inside expressions; then numbers written to overflow what they multiply
+BIG_INTEGERS = st.integers(20, 60_000).flatmap(
+    lambda n: st.sampled_from(
+        [
+            "9" * n,
+            "-" + "9" * n,
+            "0x" + "f" * n,
+            "0o" + "7" * n,
+            "0b" + "1" * n,
+            "1" + "_000" * n,
+            "1e" + "9" * min(n, 30),
+            '"${' + "9" * n + '}"',
+            '"${' + " * ".join(["999999999"] * min(n, 90)) + '}"',
+            '"${0x' + "f" * n + '}"',
+        ]
+    )
+)
+# names at and past the 64-character limit, plain and as templates filled in
+LONG_NAMES = st.integers(60, 100_000).flatmap(
+    lambda n: st.sampled_from(
+        ["a" * n, "x" * n + "${i}", '"${i}' + "y" * n + '"', "b" + "_c" * (n // 2)]
     )
 )
 TAGS = [
@@ -842,7 +884,19 @@ def text_mutation(draw, text: str):
     lines = text.splitlines() or [""]
     operation = draw(
         st.sampled_from(
-            ["tag", "alias", "merge", "bomb", "duplicate", "drop", "truncate", "insert", "nest"]
+            [
+                "tag",
+                "alias",
+                "merge",
+                "bomb",
+                "duplicate",
+                "drop",
+                "truncate",
+                "insert",
+                "nest",
+                "big_integer",
+                "long_name",
+            ]
         )
     )
     candidates = lines_with_values(text) or [0]
@@ -867,6 +921,10 @@ def text_mutation(draw, text: str):
         lines.insert(n, line)
     elif operation == "drop":
         lines.pop(n)
+    elif operation == "big_integer":  # as YAML reads it, and inside an expression
+        lines[n] = f"{key}: {draw(BIG_INTEGERS)}"
+    elif operation == "long_name":
+        lines[n] = f"{key}: {draw(LONG_NAMES)}"
     elif operation == "nest":
         depth = draw(st.integers(60, 3000))
         lines[n] = f"{key}: " + "[" * depth + "1" + "]" * depth
@@ -912,7 +970,7 @@ def no_injected_code(source: str) -> None:
         assert not (isinstance(node, ast.Name) and node.id in ("eval", "exec", "__import__"))
 
 
-@settings(max_examples=EXAMPLES[2], **_COMMON)
+@settings(max_examples=EXAMPLES["mutants"], **_COMMON)
 @given(case=mutants())
 def test_mutated_shipped_specs_fail_only_with_located_spec_errors(workdir, case):
     name, raw = case
@@ -939,7 +997,7 @@ def test_mutated_shipped_specs_fail_only_with_located_spec_errors(workdir, case)
 # --- the command line on a few mutants: exit 1, no traceback ------------------------------------
 
 
-@settings(max_examples=max(10, EXAMPLES[2] // 30), **_COMMON)
+@settings(max_examples=EXAMPLES["cli"], **_COMMON)
 @given(case=mutants())
 def test_the_cli_answers_mutants_with_exit_0_or_1_and_no_traceback(workdir, case):
     from archgen.cli import main
@@ -956,3 +1014,222 @@ def test_the_cli_answers_mutants_with_exit_0_or_1_and_no_traceback(workdir, case
     assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
     if code == 1:
         assert f"{path}:" in err.getvalue()
+
+
+# --- 4. hostile text in every text field, through every output -----------------------------------
+
+TEXT_SPEC = """\
+archgen: 1
+name: net
+title: {title}
+source: {source}
+doc: {doc}
+input: [16, 16, 3]
+blocks:
+  unit:
+    doc: {block_doc}
+    args: {{filters: 4}}
+    seq: [conv2d: {{filters: $filters, kernel: 3, padding: same}}, relu]
+model:
+  - unit: {{name: first}}
+  - concat: {{a: [relu], b: [sigmoid]}}
+  - global_avg_pool
+"""
+TEXT_FIELDS = ("title", "source", "doc", "block_doc")
+# text that means something to a format archgen writes: Markdown, HTML, DOT, Python, JSON
+MARKUP = [
+    *HOSTILE,
+    "<",
+    ">",
+    "&",
+    '"',
+    "'",
+    "\\",
+    "`",
+    "*",
+    "_",
+    "[",
+    "](",
+    "-->",
+    "<!--",
+    "</script>",
+    "javascript:",
+    "\\n",
+    "{{ x }}",
+    "{% raw %}",
+    "${x}",
+    "$x",
+    "]]>",
+    "\u2028",
+    "\u00a0",
+]
+# file names: what a `/` or NUL-free name can hold (the folder is archgen's own)
+FILE_NAME_PARTS = ["net", " ", "-->", "<b>", "[a](javascript:x)", "`", "&amp;", "%41", "#", "é"]
+HOSTILE_TEXT = st.lists(
+    st.one_of(st.sampled_from(MARKUP), st.text(TEXT, max_size=6)), min_size=1, max_size=5
+).map("".join)
+
+
+def yaml_quoted(text: str) -> str:
+    """A YAML double-quoted string of `text`, every non-ASCII character escaped (JSON
+    would write characters outside the BMP as surrogate pairs, which YAML refuses)."""
+
+    def escaped(char: str) -> str:
+        if char in '"\\':
+            return "\\" + char
+        if " " <= char <= "~":
+            return char
+        return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+
+    return '"' + "".join(map(escaped, text)) + '"'
+
+
+@st.composite
+def hostile_text_specs(draw) -> tuple[str, dict]:
+    fields = {field: draw(HOSTILE_TEXT) for field in TEXT_FIELDS}
+    parts = draw(st.lists(st.sampled_from(FILE_NAME_PARTS), min_size=1, max_size=4))
+    suffix = draw(st.sampled_from([".yaml", ".yml"]))
+    return "".join(parts) + suffix, fields
+
+
+@functools.cache
+def plain_outputs(folder: Path) -> tuple:
+    """What the spec's outputs hold with plain text: the code and diagrams must not change."""
+    path = folder / "plain.yaml"
+    path.write_text(TEXT_SPEC.format(**{field: "Net" for field in TEXT_FIELDS}))
+    arch = archgen.load(path)
+    nodes = {level: svg_facts(render(dot_source(arch, level), "svg"))[0] for level in LEVELS}
+    return code_without_docstrings(arch.python_source()), nodes
+
+
+@settings(max_examples=EXAMPLES["text"], **_COMMON)
+@given(case=hostile_text_specs())
+def test_hostile_text_is_text_in_every_output(workdir, case):
+    """Markup in the title, source, doc and a block's doc, and in the file name: the docs
+    page and index link only to archgen's files and pass no HTML but the banner; the DOT
+    text draws no link and no extra node; the module's code is the plain spec's; the JSON
+    holds the text as written."""
+    file_name, fields = case
+    counter = COUNTS["hostile_text"]
+    counter["cases"] += 1
+    folder = workdir / "text"
+    folder.mkdir(exist_ok=True)
+    path = folder / file_name
+    path.write_text(TEXT_SPEC.format(**{k: yaml_quoted(v) for k, v in fields.items()}))
+    arch = load_or_error(path, counter)
+    path.unlink()
+    if arch is None:
+        return
+    plain_code, plain_nodes = plain_outputs(folder)
+    files = docs_pages([(arch, path)], folder / "docs")
+    link = "../" + urllib.parse.quote(file_name, safe="/")
+    assert_safe_page(files["net.md"].decode(), {"net.blocks.svg", "net.layers.svg", link})
+    assert_safe_page(files[INDEX].decode(), {"net.md", link})
+    assert code_without_docstrings(arch.python_source()) == plain_code
+    assert json.loads(json.dumps(arch.summary()))["title"] == fields["title"]
+    if zlib.crc32(file_name.encode() + fields["title"].encode()) % 8 == 0:  # dot is slow
+        level = LEVELS[len(file_name) % 2]
+        nodes, links, _ = svg_facts(render(dot_source(arch, level), "svg"))
+        assert links == [] and nodes == plain_nodes[level]
+        counter["drawn"] += 1
+
+
+# --- 5. files that are not what they seem -------------------------------------------------------
+
+SECRET = "SECRET_TOKEN=hunter2"
+FILE_KINDS = [
+    "link_outside",  # a symlink to a file outside the folder (a .env, a key)
+    "link_chain_outside",  # a link to a link in the folder to a file outside it
+    "link_to_proc",  # /proc/self/environ
+    "dev_zero",
+    "dev_urandom",
+    "fifo",
+    "loop",
+    "dangling",
+    "folder",
+    "sparse_10gb",  # st_size says 10 GB, the disk holds nothing
+    "empty",
+]
+ROLES = ["spec", "extends", "in_folder"]
+
+
+def make_hostile(folder: Path, name: str, kind: str) -> Path:
+    path = folder / name
+    outside = folder.parent / "secret.yaml"
+    outside.write_text(SECRET + "\n")
+    if kind == "link_outside":
+        path.symlink_to(outside)
+    elif kind == "link_chain_outside":
+        (folder / "hop.yaml").symlink_to(outside)
+        path.symlink_to("hop.yaml")
+    elif kind == "link_to_proc":
+        path.symlink_to("/proc/self/environ")
+    elif kind in ("dev_zero", "dev_urandom"):
+        path.symlink_to("/dev/" + kind.removeprefix("dev_"))
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "loop":
+        path.symlink_to("other.yaml")
+        (folder / "other.yaml").symlink_to(name)
+    elif kind == "dangling":
+        path.symlink_to("missing.yaml")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "sparse_10gb":
+        with open(path, "wb") as sparse:
+            sparse.truncate(10 << 30)
+    else:
+        path.write_bytes(b"")
+    return path
+
+
+@contextlib.contextmanager
+def alarm(seconds: int):
+    """A hang (a FIFO opened, /dev/zero read to the end) fails the case, not the suite."""
+
+    def hung(signum, frame):
+        raise TimeoutError(f"no answer in {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@settings(max_examples=EXAMPLES["files"], **_COMMON)
+@given(
+    kind=st.sampled_from(FILE_KINDS),
+    role=st.sampled_from(ROLES),
+    name=st.sampled_from(["x.yaml", "x.yml", "x y.yaml", "-x.yaml"]),
+    command=st.sampled_from(["check", "summary"]),
+)
+def test_files_that_are_not_specs_are_refused_unread(kind, role, name, command):
+    """Whatever the file is and however it is reached (named, `extends:`, met in a folder):
+    exit 1 (not a spec) or 4 (not a file archgen reads; 2 for a folder with no spec named
+    on the command line), a message, no traceback,
+    no hang, and nothing of a file outside the folder in the output."""
+    from archgen.cli import main
+
+    counter = COUNTS["hostile_files"]
+    counter["cases"] += 1
+    with tempfile.TemporaryDirectory() as root:
+        folder = Path(root) / "specs"
+        folder.mkdir()
+        path = make_hostile(folder, name, kind)
+        target = {"spec": path, "in_folder": folder}.get(role)
+        if role == "extends":
+            target = folder / "variant.yaml"
+            target.write_text(f"archgen: 1\nextends: '{name}'\nname: v\n")
+        out, err = io.StringIO(), io.StringIO()
+        with alarm(20), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([command, str(target)])
+    said = out.getvalue() + err.getvalue()
+    counter[f"exit_{code}"] += 1
+    named_folder = kind == "folder" and role == "spec"  # a folder with no spec: bad usage
+    assert code in ((2,) if named_folder else (1, 4)), said
+    assert "Traceback" not in said and "internal error" not in said, said
+    assert "SECRET_TOKEN" not in said and "hunter2" not in said, said
+    assert "error:" in said and len(said) < 2000, said
