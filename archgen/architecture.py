@@ -69,8 +69,10 @@ class Architecture:
                         holder.__dict__.pop(name, None)
 
     @classmethod
-    def load(cls, path: str | Path, overrides: dict | None = None, **limits) -> Architecture:
-        return cls(load_spec(path, overrides), **limits)
+    def load(
+        cls, path: str | Path, overrides: dict | None = None, root=None, **limits
+    ) -> Architecture:
+        return cls(load_spec(path, overrides, root=root), **limits)
 
     def _check_all_used(self) -> None:
         unused = unused_layers(self.graph, self.keras_order)
@@ -210,9 +212,10 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def load(path: str | Path, overrides: dict | None = None, **limits) -> Architecture:
-    """Load, expand and check a spec file. Raises SpecError with the file:line:col."""
-    return Architecture.load(path, overrides, **limits)
+def load(path: str | Path, overrides: dict | None = None, root=None, **limits) -> Architecture:
+    """Load, expand and check a spec file. Raises SpecError with the file:line:col.
+    `root`: read `extends:` targets only inside this folder (specs from strangers)."""
+    return Architecture.load(path, overrides, root, **limits)
 
 
 __all__ = ["Architecture", "SpecError", "Totals", "load"]

@@ -74,7 +74,10 @@ def positive_int(text: str) -> int:
 def load(path: Path, args):
     import archgen
 
-    return archgen.load(path, parse_sets(args.set), max_layers=args.max_layers)
+    if args.root is not None and not Path(args.root).is_dir():
+        raise UsageError(f"--root {args.root!r} is not a folder")
+
+    return archgen.load(path, parse_sets(args.set), root=args.root, max_layers=args.max_layers)
 
 
 # --- commands --------------------------------------------------------------------------
@@ -329,6 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=MAX_LAYERS,
         metavar="N",
         help=f"refuse specs that expand to more layers (default {MAX_LAYERS})",
+    )
+    spec_options.add_argument(
+        "--root",
+        metavar="DIR",
+        help="read 'extends:' targets only inside DIR: for specs from strangers, such as a "
+        "pull request's (docs/security.md)",
     )
 
     def command(name: str, func, help: str, example: str):

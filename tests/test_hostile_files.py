@@ -152,3 +152,23 @@ def test_many_errors_are_capped(tmp_path):
     assert run.returncode == 1
     assert run.stderr.count("error:") == 50
     assert "... and 70 more errors" in run.stderr
+
+
+def test_root_keeps_extends_inside_the_folder_even_through_dotdot_and_absolute_paths(folder):
+    """A pull request's spec may name any .yaml file by path (`../`, absolute): with --root
+    only files inside the root are read, and nothing of the others is shown."""
+    secret = folder.parent / "secret" / "env.yaml"
+    secret.write_text("github.com:\n  oauth_token: SECRET_TOKEN\n")
+    (folder / "base.yaml").write_text(SPEC)
+    for target in ("../secret/env.yaml", str(secret)):
+        (folder / "b.yaml").write_text(f"archgen: 1\nextends: '{target}'\nname: b\n")
+        run = check("--root", "specs", "specs/b.yaml", cwd=folder.parent)
+        assert run.returncode == 4, run.stderr
+        assert "outside" in run.stderr and "--root" in run.stderr
+        assert "SECRET_TOKEN" not in run.stdout + run.stderr
+        # without --root the file is read (and its keys quoted): what --root is for
+        run = check("specs/b.yaml", cwd=folder.parent)
+        assert run.returncode == 1 and "SECRET_TOKEN" not in run.stdout  # stderr may hold it
+    (folder / "b.yaml").write_text("archgen: 1\nextends: base.yaml\nname: b\n")
+    assert check("--root", "specs", "specs", cwd=folder.parent).returncode == 0
+    assert check("--root", "nowhere", "specs/b.yaml", cwd=folder.parent).returncode == 2

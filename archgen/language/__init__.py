@@ -10,7 +10,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from archgen.errors import Loc, SpecError, did_you_mean
+from archgen.errors import EnvError, Loc, SpecError, did_you_mean
 from archgen.language.ast import Spec
 from archgen.language.parser import evaluate_input, parse_input, parse_spec
 from archgen.language.resolve import check_spec
@@ -19,16 +19,24 @@ from archgen.limits import MAX_EXTENDS_DEPTH
 
 
 def load_spec(
-    path: str | Path, overrides: dict | None = None, limits: Limits = DEFAULT_LIMITS
+    path: str | Path,
+    overrides: dict | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    root: str | Path | None = None,
 ) -> Spec:
-    spec = _load_chain(Path(path), [], limits)
+    """`root`: when given, `extends:` reads only files inside that folder (specs from
+    strangers: a pull request's spec must not read the CI machine's other files)."""
+    root = Path(root).resolve() if root is not None else None
+    spec = _load_chain(Path(path), [], limits, root)
     if overrides:
         spec = apply_overrides(spec, overrides)
     check_spec(spec)
     return evaluate_input(spec)
 
 
-def _load_chain(path: Path, chain: list[Path], limits: Limits, named_at: Loc | None = None) -> Spec:
+def _load_chain(
+    path: Path, chain: list[Path], limits: Limits, root: Path | None, named_at: Loc | None = None
+) -> Spec:
     doc = load_file(path, limits, named_at)
     base = None
     if isinstance(doc, dict) and "extends" in doc:
@@ -63,7 +71,13 @@ def _load_chain(path: Path, chain: list[Path], limits: Limits, named_at: Loc | N
                 loc,
                 hint=f"looked for {base_path}",
             )
-        base = _load_chain(base_path, seen, limits, loc)
+        if root is not None and not real_base.is_relative_to(root):
+            raise EnvError(
+                f"'extends' names {target!r}, which is outside {root}, the folder --root allows",
+                loc,
+                hint="copy the base spec into that folder, or give a wider --root",
+            )
+        base = _load_chain(base_path, seen, limits, root, loc)
     return parse_spec(doc, str(path), base)
 
 
