@@ -60,15 +60,22 @@ def parse_sets(values: list[str]) -> dict:
     return dict(parse_override(text) for text in values)
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number >= 1 (anything else is bad usage, exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {value}")
-    return value
+def whole_number(minimum: int):
+    """An argparse type: a whole number >= minimum (anything else is bad usage, exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, not {value}")
+        return value
+
+    return parse
+
+
+positive_int = whole_number(1)
 
 
 def load(path: Path, args):
@@ -371,7 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("spec", metavar="SPEC")
     summary.add_argument(
-        "--depth", type=int, default=1, help="block levels to open (0: every layer; default 1)"
+        "--depth",
+        type=whole_number(0),
+        default=1,
+        help="block levels to open (0: every layer; default 1)",
     )
     summary.add_argument("--format", choices=("table", "json"), default="table")
 

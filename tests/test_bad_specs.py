@@ -363,7 +363,7 @@ def test_override_errors_name_the_option(capsys):
     from archgen.cli import main
     from tests.conftest import SPECS
 
-    assert main(["check", str(SPECS / "inception_v3.yaml"), "--set", "classes=ten"]) == 1
+    assert main(["check", str(SPECS / "inception_v3.yaml"), "--set", "classes=ten"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("--set classes='ten': error: parameter 'classes' is a whole number")
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
-from archgen.errors import EnvError, Loc, SpecError, did_you_mean
+from archgen.errors import EnvError, Loc, SpecError, UsageError, did_you_mean
 from archgen.language.ast import Spec
 from archgen.language.parser import evaluate_input, parse_input, parse_spec
 from archgen.language.resolve import check_spec
@@ -81,18 +82,36 @@ def _load_chain(
     return parse_spec(doc, str(path), base)
 
 
+@contextmanager
+def _usage_errors():
+    """What --set says is the command line's, not the spec's: bad usage (exit 2)."""
+    try:
+        yield
+    except UsageError:
+        raise
+    except SpecError as exc:
+        raise UsageError(exc.message, exc.loc, hint=exc.hint, scope=exc.scope) from None
+
+
 def parse_override(text: str) -> tuple[str, object]:
     """`name=value` from the command line; the value is read as YAML (10, [28, 28, 1])."""
     name, sep, value = text.partition("=")
     where = Loc("--set " + text, 0, 0)
     if not sep or not name.strip():
-        raise SpecError(f"--set takes name=value, not {text!r}", where, hint="--set classes=10")
-    parsed = load_text(value or "null", "--set " + text)
+        raise UsageError(f"--set takes name=value, not {text!r}", where, hint="--set classes=10")
+    with _usage_errors():
+        parsed = load_text(value or "null", "--set " + text)
     return name.strip(), parsed
 
 
 def apply_overrides(spec: Spec, overrides: dict) -> Spec:
-    """A copy of `spec` with `input` and params replaced, type-checked like the spec."""
+    """A copy of `spec` with `input` and params replaced, type-checked like the spec.
+    A bad override is a UsageError: the command line's mistake, not the spec's."""
+    with _usage_errors():
+        return _apply_overrides(spec, overrides)
+
+
+def _apply_overrides(spec: Spec, overrides: dict) -> Spec:
     params = dict(spec.params)
     param_locs = dict(spec.param_locs)
     input_shape, input_loc = spec.input, spec.input_loc
