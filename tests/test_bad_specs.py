@@ -497,3 +497,11 @@ def test_nested_repeats_sharing_an_index_cannot_number_unnamed_items(tmp_path):
     path.write_text(HEADER + nested.format(index="    index: k\n"))
     names = [node.name for node in archgen.load(path).layers]
     assert names == ["input"] + [f"relu_{n}" for n in range(1, 7)]
+
+
+@pytest.mark.parametrize("count", ["[]", "[2]", "true", "1.5", "two", "null"])
+def test_a_repeat_count_that_is_not_a_number_is_a_located_error(tmp_path, count):
+    """The long fuzz run found `repeat: []` reaching the lowering (an internal error)."""
+    error = load_error(tmp_path, HEADER + f"model:\n  - repeat: {count}\n    seq: [relu]\n")
+    assert "repeat takes a whole number >= 0" in error.message
+    assert (error.loc.line, error.loc.col) == (5, 13)

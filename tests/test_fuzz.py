@@ -572,7 +572,17 @@ class Grammar:
                 item = {**item, "if": text}
             else:
                 item = {key: {**(item[key] or {}), "if": text}}  # among its arguments
-        return item, lambda state, env: shape(state, env) if holds(env) else state
+
+        def check(state, env):
+            if holds(env):
+                return shape(state, env)
+            # skipped, but its values are still checked: fill in the ones the shapes
+            # decide (an add's projection filters), whatever the shapes would say
+            with contextlib.suppress(Invalid):
+                shape(state, env)
+            return state
+
+        return item, check
 
     def bind(self):
         """`as:` a name for the current tensor, read back later with `from:`."""

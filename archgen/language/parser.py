@@ -456,6 +456,12 @@ def parse_repeat(value: YMap, loc: Loc) -> Repeat:
             hint="- repeat: 3\n    seq: [conv_bn: {filters: 64, kernel: 3}]",
         )
     count = parse_arg_value(value["repeat"], value.value_loc("repeat"))
+    if not isinstance(count, (int, Expr)) or isinstance(count, bool):  # the lowering counts
+        raise SpecError(
+            f"repeat takes a whole number >= 0, not {count!r}",
+            value.value_loc("repeat"),
+            hint="- repeat: 3, or a parameter: - repeat: $blocks",
+        )
     index = identifier(value.get("index", "i"), "a repeat index", value.value_loc("index"))
     body = parse_path(value["seq"], value.value_loc("seq"), "seq")
     return Repeat(count, index, body, loc, _condition_of(value))
