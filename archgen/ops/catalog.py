@@ -64,6 +64,14 @@ FILTERS = Attr(
 DEPTH_MULTIPLIER = Attr(
     "depth_multiplier", POSITIVE, 1, "channels out per channel in", keras="depth_multiplier"
 )
+GROUPS = Attr(
+    "groups",
+    POSITIVE,
+    1,
+    "channel groups convolved apart (filters and input channels divide by it); "
+    "groups = channels is ConvNeXt's depthwise convolution",
+    keras="groups",
+)
 
 
 # --- input -------------------------------------------------------------------------
@@ -111,6 +119,8 @@ def _conv_label(a) -> str:
         parts.append(str(a["filters"]))
     if a.get("depth_multiplier", 1) != 1:
         parts.append(f"×{a['depth_multiplier']}")
+    if a.get("groups", 1) != 1:
+        parts.append(f"groups {a['groups']}")
     if a["padding"] == "valid" and tuple(a["kernel"]) != (1, 1):
         parts.append("valid")
     if tuple(a["dilation"]) != (1, 1):
@@ -121,12 +131,25 @@ def _conv_label(a) -> str:
 
 
 def _conv_params(a, inputs, out):
-    kernel = prod(a["kernel"]) * inputs[0][-1] * a["filters"]
+    # a filter of a grouped convolution sees only its group's channels
+    kernel = prod(a["kernel"]) * inputs[0][-1] // a.get("groups", 1) * a["filters"]
     return (kernel + (a["filters"] if a["use_bias"] else 0), 0)
 
 
 def _conv_flops(a, inputs, out):
-    return prod(out) * prod(a["kernel"]) * inputs[0][-1]
+    return prod(out) * prod(a["kernel"]) * inputs[0][-1] // a.get("groups", 1)
+
+
+def _conv2d_shape(a, inputs):
+    """A convolution's shape; with groups, filters and input channels must divide by them."""
+    channels = feature_map("conv2d", inputs[0])[-1]
+    for what, count in (("filters", a["filters"]), ("input channels", channels)):
+        if count % a["groups"]:
+            raise ShapeError(
+                f"conv2d with groups {a['groups']} needs {what} that divide by it, got {count}",
+                hint="choose groups that divide both the filters and the channels it receives",
+            )
+    return _filters_shape("conv2d")(a, inputs)
 
 
 CONV2D = OpDef(
@@ -139,10 +162,11 @@ CONV2D = OpDef(
         STRIDES,
         CONV_PADDING,
         DILATION,
+        GROUPS,
         USE_BIAS,
         FUSED_ACTIVATION,
     ),
-    shape=_filters_shape("conv2d"),
+    shape=_conv2d_shape,
     params=_conv_params,
     flops=_conv_flops,
     keras_class="Conv2D",
@@ -268,6 +292,28 @@ BATCH_NORM = OpDef(
 )
 
 
+def _layer_norm_params(a, inputs, out):
+    channels = inputs[0][-1]  # normalized over the last axis, one gamma and beta per channel
+    return ((int(a["center"]) + int(a["scale"])) * channels, 0)
+
+
+LAYER_NORM = OpDef(
+    name="layer_norm",
+    family="norm",
+    help="layer normalization over the channels of each position (keras LayerNormalization)",
+    attrs=(
+        Attr("epsilon", POSITIVE_FLOAT, 0.001, "added to the variance", keras="epsilon"),
+        Attr("center", BOOL, True, "learn an offset (beta)", keras="center"),
+        Attr("scale", BOOL, True, "learn a scale (gamma)", keras="scale"),
+    ),
+    shape=_same_shape,
+    params=_layer_norm_params,
+    flops=no_flops,
+    keras_class="LayerNormalization",
+    label=lambda a: f"ε {a['epsilon']:g}",
+)
+
+
 def _odd(value):
     value = POSITIVE(value)
     if value % 2 == 0:  # the window is centred on each channel
@@ -339,6 +385,48 @@ SCALE = OpDef(
     params=no_params,
     flops=no_flops,
     keras_class="Rescaling",
+)
+
+
+def _layer_scale_shape(a, inputs):
+    if inputs[0][-1] != a["projection_dim"]:
+        raise ShapeError(
+            f"layer_scale has projection_dim {a['projection_dim']} but receives "
+            f"{inputs[0][-1]} channels",
+            hint='projection_dim is the number of channels it scales: "${in_channels}"',
+        )
+    return inputs[0]
+
+
+LAYER_SCALE = OpDef(
+    name="layer_scale",
+    family="activation",
+    help="multiplies each channel by a learned factor that starts at init_values "
+    "(keras.applications' ConvNeXt LayerScale)",
+    attrs=(
+        Attr(
+            "init_values",
+            UNIT_FLOAT,
+            help="the factors' initial value",
+            keras="init_values",
+            positional=True,
+            example=1e-6,
+        ),
+        Attr(
+            "projection_dim",
+            POSITIVE,
+            help="the channels it receives",
+            keras="projection_dim",
+            positional=True,
+            example=3,
+        ),
+    ),
+    shape=_layer_scale_shape,
+    params=lambda a, inputs, out: (a["projection_dim"], 0),
+    flops=no_flops,
+    keras_class="LayerScale",
+    label=lambda a: f"× {a['init_values']:g}",
+    custom_layer=True,
 )
 
 
@@ -631,10 +719,12 @@ ALL = (
     DEPTHWISE_CONV2D,
     SEPARABLE_CONV2D,
     BATCH_NORM,
+    LAYER_NORM,
     LRN,
     ACTIVATION_OP,
     DROPOUT,
     SCALE,
+    LAYER_SCALE,
     MAX_POOL,
     AVG_POOL,
     GLOBAL_AVG_POOL,
