@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from archgen.ops import REGISTRY
-
 # layers of archgen that stand for a keras.applications class of another name
 KERAS_CLASS_OF_CUSTOM = {"ScaledAdd": "CustomScaleLayer"}
 
@@ -36,16 +34,22 @@ def weight_shapes(model) -> list:
 
 def assert_layers_match(arch, reference) -> None:
     """archgen's summary lists the reference's layers one for one, in keras.Model order:
-    the same class, output shape and parameter count."""
+    the same class, output shape and parameter count (a keras.Sequential's layers too)."""
     ours = arch.summary()["layers"]
     theirs = reference.layers
     assert len(ours) == len(theirs)
     for mine, layer in zip(ours, theirs, strict=True):
-        keras_class = REGISTRY[mine["op"]].keras_class
-        keras_class = KERAS_CLASS_OF_CUSTOM.get(keras_class, keras_class)
+        keras_class = _keras_class(mine)
+        if keras_class == "Sequential":
+            inner = [(_keras_class(m), m["params"]) for m in mine["layers"]]
+            assert inner == [(type(x).__name__, x.count_params()) for x in layer.layers]
         assert keras_class == type(layer).__name__, mine["name"]
         assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
         assert mine["params"] == layer.count_params(), mine["name"]
+
+
+def _keras_class(layer: dict) -> str:
+    return KERAS_CLASS_OF_CUSTOM.get(layer["class"], layer["class"])
 
 
 # --- weights under which a wrong layer shows ---------------------------------------------

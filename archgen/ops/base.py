@@ -206,6 +206,8 @@ class Attr:
     keras: str | None = None
     positional: bool = False
     example: object = None
+    # the spec must write it as a constant, not a $name: it decides what code is generated
+    constant: bool = False
 
     @property
     def required(self) -> bool:
@@ -250,6 +252,13 @@ class OpDef:
     construct: str | None = None
     arity: int | None = None  # a merge that takes exactly this many inputs
     custom_layer: bool = False  # keras_class is defined by archgen, not keras.layers
+    # (attrs) -> the keras.ops function the op is with these attributes (applied to its
+    # inputs: an operation, which keras.Model.layers does not list), or None: a layer
+    keras_operation: Callable | None = None
+
+    def operation(self, attrs: dict) -> str | None:
+        """The keras.ops function the op is with `attrs`, or None when it is a layer."""
+        return self.keras_operation(attrs) if self.keras_operation else None
 
     def attr(self, name: str) -> Attr | None:
         return next((a for a in self.attrs if a.name == name), None)

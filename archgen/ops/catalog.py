@@ -654,6 +654,11 @@ CONCAT = OpDef(
 
 
 def _add_shape(a, inputs):
+    if not a.get("layer", True) and len(inputs) != 2:
+        raise ShapeError(
+            f"add with layer: false is keras.ops.add, which sums two paths, not {len(inputs)}",
+            hint="nest the sums, or leave out layer: false for an Add layer",
+        )
     if any(s != inputs[0] for s in inputs):
         shapes = ", ".join(format_shape(s) for s in inputs)
         if all(s[:-1] == inputs[0][:-1] for s in inputs):  # only the channels differ
@@ -678,13 +683,23 @@ ADD = OpDef(
     name="add",
     family="merge",
     help="sums paths of the same shape (keras Add)",
-    attrs=(),
+    attrs=(
+        Attr(
+            "layer",
+            BOOL,
+            True,
+            "false: the sum is keras.ops.add(a, b), an operation that keras.Model.layers "
+            "does not list, as keras.applications' ConvNeXt writes `inputs + x`",
+            constant=True,
+        ),
+    ),
     shape=_add_shape,
     params=no_params,
     flops=no_flops,
     keras_class="Add",
     merge=True,
     construct="add",
+    keras_operation=lambda a: None if a["layer"] else "add",
 )
 
 SCALED_ADD = OpDef(
