@@ -99,6 +99,7 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
             value = np.asarray(variable)
             if np.all(value == 0):
                 variable.assign(rng.normal(0.0, 0.05, value.shape).astype(np.float32))
+    _randomise_normalization_statistics(model, rng)
     for layer in batch_norms:
         channels = layer.moving_mean.shape[-1]
         if layer.gamma is not None:
@@ -117,6 +118,40 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
                 (variance * rng.uniform(0.5, 2.0, channels)).astype(np.float32)
             )
     return [np.asarray(w) for w in model.get_weights()]
+
+
+def _randomise_normalization_statistics(model, rng) -> None:
+    """Input normalizations whose statistics are weights (EfficientNet's) get a mean
+    ~ N(0, 0.5) and a variance ~ U(0.5, 2) per channel: fresh, they are 0 and 1, the
+    identity, which a dropped or misplaced normalization would equal."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization) and layer.input_mean is None:
+            shape = tuple(layer.adapt_mean.shape)
+            layer.adapt_mean.assign(rng.normal(0.0, 0.5, shape).astype(np.float32))
+            layer.adapt_variance.assign(rng.uniform(0.5, 2.0, shape).astype(np.float32))
+    finalize_statistics(model)
+
+
+def finalize_statistics(model) -> None:
+    """Make Keras' Normalization use the statistics its weights hold.
+
+    Normalization computes its mean and variance tensors from its weights when it is
+    built (or loaded from a file): `set_weights` changes the weights but the layer goes on
+    computing with the old tensors until `finalize_state()` is called."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization):
+            layer.finalize_state()
+
+
+def load_weights(model, weights) -> None:
+    """`model.set_weights(weights)`, then every layer computes with them (see
+    `finalize_statistics`)."""
+    model.set_weights(weights)
+    finalize_statistics(model)
 
 
 def _measure_batch_norm_statistics(model, batch_norms, rng) -> None:

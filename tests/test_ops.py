@@ -12,6 +12,7 @@ import dataclasses
 import itertools
 import re
 
+import numpy as np
 import pytest
 
 import archgen
@@ -412,3 +413,80 @@ def test_layer_scale_of_other_channels_is_a_shape_error():
     node = _node("layer_scale", init_values=1e-6, projection_dim=96)
     with pytest.raises(ShapeError, match="projection_dim 96 but receives 192 channels"):
         REGISTRY["layer_scale"].shape(node.attrs, [(7, 7, 192)])
+
+
+# --- normalization: statistics as weights, or fixed ------------------------------------------
+
+NORMALIZATION_CASES = [
+    ({}, 1),
+    ({}, 3),  # EfficientNet's: 3 means, 3 variances and a count, non-trainable
+    ({}, 10),
+    ({"mean": 0.5, "variance": 2.0}, 3),
+    ({"mean": [123.675, 116.28, 103.53], "variance": [3409.98, 3262.69, 3291.89]}, 3),  # ConvNeXt
+    ({"mean": [1.0], "variance": [4.0]}, 5),  # one value for every channel
+]
+
+
+@pytest.mark.parametrize(("statistics", "channels"), NORMALIZATION_CASES)
+def test_normalization_shapes_and_parameters_are_keras_own(statistics, channels, keras):
+    op = REGISTRY["normalization"]
+    node = _node("normalization", **statistics)
+    args, kwargs = keras_arguments(node)
+    layer = keras.layers.Normalization(*args, **kwargs)
+    model = keras.Sequential([keras.Input((4, 5, channels)), layer])
+    assert op.shape(node.attrs, [(4, 5, channels)]) == tuple(model.output_shape[1:])
+    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+    non_trainable = sum(int(np.prod(w.shape)) for w in layer.non_trainable_weights)
+    assert op.params(node.attrs, [(4, 5, channels)], None) == (trainable, non_trainable)
+
+
+NORMALIZATION_SPEC = """archgen: 1
+name: n
+input: [3, 4, 3]
+model: [normalization: {STATISTICS}]
+"""
+
+
+def _normalized_by_hand(x, mean, variance):
+    return (x - np.asarray(mean)) / np.sqrt(np.asarray(variance))
+
+
+def test_normalization_with_fixed_statistics_computes_them(tmp_path):
+    text = NORMALIZATION_SPEC.replace("STATISTICS", "mean: [1, -2, 0.5], variance: [4, 0.25, 9]")
+    model = archgen.load(write_spec(tmp_path, text)).keras_model()
+    x = np.random.default_rng(0).normal(0.0, 3.0, (2, 3, 4, 3)).astype(np.float32)
+    expected = _normalized_by_hand(x, [1, -2, 0.5], [4, 0.25, 9])
+    np.testing.assert_allclose(np.asarray(model(x)), expected, rtol=1e-6)
+
+
+def test_normalization_statistics_as_weights_load_like_keras(tmp_path):
+    from tests.keras_compare import load_weights
+
+    text = NORMALIZATION_SPEC.replace("STATISTICS", "")
+    model = archgen.load(write_spec(tmp_path, text)).keras_model()
+    mean, variance = np.array([1, -2, 0.5], np.float32), np.array([4, 0.25, 9], np.float32)
+    # Keras' order: mean, variance, count (kept for old weight files)
+    load_weights(model, [mean, variance, np.array(7)])
+    x = np.random.default_rng(0).normal(0.0, 3.0, (2, 3, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(model(x)), _normalized_by_hand(x, mean, variance), 1e-6)
+
+
+@pytest.mark.parametrize(
+    ("statistics", "message", "column"),
+    [
+        # each is refused by Keras too (when it makes or builds the layer), but with a
+        # traceback; a negative variance Keras takes, and answers NaN. The item is blamed,
+        # or the value when the value alone is wrong.
+        ("mean: [1, 2, 3]", "takes mean and variance together, or neither", 5),
+        ("mean: [1, 2], variance: [1, 2]", "statistics have 2 values for 3 channels", 5),
+        ("mean: 0.5, variance: [2]", "mean is a number and its variance a list of 1", 5),
+        ("mean: [0, 0, 0], variance: [1, -1, 1]", "variance cannot be negative", 5),
+        ("mean: [], variance: []", "one number per channel, got an empty list", 27),
+    ],
+)
+def test_normalization_refuses_statistics_that_do_not_fit(statistics, message, column, tmp_path):
+    text = NORMALIZATION_SPEC.replace("model: [normalization: {STATISTICS}]", "model:\n  - relu")
+    text += f"  - normalization: {{{statistics}}}\n"
+    with pytest.raises(SpecError, match=re.escape(message)) as error:
+        archgen.load(write_spec(tmp_path, text))
+    assert (error.value.loc.line, error.value.loc.col) == (6, column)

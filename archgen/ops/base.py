@@ -101,6 +101,18 @@ def _float_between(low: float, high: float):
     return check
 
 
+def _optional_numbers(value):
+    """null, a number, or a list of numbers (one per channel): Normalization's statistics."""
+    number = _float_between(-1e9, 1e9)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise AttrError("expected one number per channel, got an empty list")
+        return tuple(number(v) for v in value)
+    return number(value)
+
+
 def _bool(value):
     if not isinstance(value, bool):
         raise AttrError(f"expected true or false, got {_describe(value)}")
@@ -156,6 +168,11 @@ PADDING2D = AttrType(
 )
 BOOL = AttrType("bool", _bool, {"type": "boolean"})
 _NUMBER = {"type": "number"}
+OPTIONAL_NUMBERS = AttrType(
+    "number, list of numbers or null",
+    _optional_numbers,
+    {"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}, {"type": "null"}]},
+)
 UNIT_FLOAT = AttrType("number in [0, 1]", _float_between(0.0, 1.0), _NUMBER)
 ANY_FLOAT = AttrType("number", _float_between(-1e9, 1e9), _NUMBER)
 POSITIVE_FLOAT = AttrType("number > 0", _float_between(1e-12, 1e9), _NUMBER)

@@ -18,6 +18,7 @@ from archgen.ops.base import (
     ANY_FLOAT,
     BOOL,
     OPTIONAL_ACTIVATION,
+    OPTIONAL_NUMBERS,
     OPTIONAL_PAIR,
     PADDING,
     PADDING2D,
@@ -311,6 +312,76 @@ LAYER_NORM = OpDef(
     flops=no_flops,
     keras_class="LayerNormalization",
     label=lambda a: f"ε {a['epsilon']:g}",
+)
+
+
+def _normalization_shape(a, inputs):
+    """Same shape. Keras takes the statistics both or neither, of one form (two numbers,
+    or two lists of one length), and a list has one value per channel or one for all."""
+    mean, variance = a["mean"], a["variance"]
+    if (mean is None) != (variance is None):
+        raise ShapeError(
+            "normalization takes mean and variance together, or neither",
+            hint="give both (fixed statistics) or neither (statistics as weights, "
+            "loaded from a weights file or set by adapt())",
+        )
+    if mean is None:
+        return inputs[0]
+    if _length(mean) != _length(variance):
+        raise ShapeError(
+            f"normalization's mean is {_describe_statistic(mean)} and its variance "
+            f"{_describe_statistic(variance)}",
+            hint="give two numbers, or two lists of the same length",
+        )
+    mean, variance = _per_channel(mean), _per_channel(variance)
+    channels = inputs[0][-1]
+    if len(mean) not in (1, channels):
+        raise ShapeError(
+            f"normalization's statistics have {len(mean)} values for {channels} channels",
+            hint="give one value per channel, or one number for all",
+        )
+    if min(variance) < 0:
+        raise ShapeError("normalization's variance cannot be negative", hint="a variance is σ²")
+    return inputs[0]
+
+
+def _length(statistic) -> int | None:
+    """A list's length; None for a number (Keras compares the two's numpy shapes)."""
+    return len(statistic) if isinstance(statistic, tuple) else None
+
+
+def _describe_statistic(statistic) -> str:
+    length = _length(statistic)
+    return "a number" if length is None else f"a list of {length}"
+
+
+def _per_channel(value) -> tuple:
+    """A statistic as a tuple of values: a number is a list of one (Keras broadcasts it)."""
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _normalization_params(a, inputs, out):
+    # Without fixed statistics Keras keeps them as weights: mean and variance per
+    # channel, and `count` (a scalar kept for old saved models), all non-trainable.
+    if a["mean"] is not None:
+        return (0, 0)
+    return (0, 2 * inputs[0][-1] + 1)
+
+
+NORMALIZATION = OpDef(
+    name="normalization",
+    family="norm",
+    help="(x - mean) / sqrt(variance) per channel (keras Normalization); without mean "
+    "and variance they are non-trainable weights, from a weights file or adapt()",
+    attrs=(
+        Attr("mean", OPTIONAL_NUMBERS, None, "per channel, or one for all", keras="mean"),
+        Attr("variance", OPTIONAL_NUMBERS, None, "per channel, or one for all", keras="variance"),
+    ),
+    shape=_normalization_shape,
+    params=_normalization_params,
+    flops=no_flops,
+    keras_class="Normalization",
+    label=lambda a: "statistics as weights" if a["mean"] is None else "fixed statistics",
 )
 
 
@@ -735,6 +806,7 @@ ALL = (
     SEPARABLE_CONV2D,
     BATCH_NORM,
     LAYER_NORM,
+    NORMALIZATION,
     LRN,
     ACTIVATION_OP,
     DROPOUT,
