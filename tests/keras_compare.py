@@ -75,7 +75,11 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
     - batch norm gets gamma ~ U(0.5, 1.5) and beta ~ N(0, 0.25), then moving statistics
       measured on a batch of random images (one training-mode pass with momentum 0), so
       that every layer sees its input at the data's scale, then randomised around that:
-      mean + N(0, 0.5) standard deviations, variance x U(0.5, 2).
+      mean + N(0, 0.5) standard deviations, variance x U(0.5, 2);
+    - every other trainable array of one constant (a layer normalization's gamma of ones;
+      ConvNeXt's layer scale of 1e-6, which would make each residual block the identity
+      to within 1e-6) becomes U(0.5, 1.5), so that every residual path counts;
+    - layers inside a nested model (a keras.Sequential) are treated as the others.
 
     With these, InceptionV3's features of two images differ by 0.21 and the 5% kernel
     change moves them by 0.014 (VGG16: 0.12 and 0.003; Xception: 0.32 and 0.006).
@@ -83,10 +87,9 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
     import keras
 
     rng = np.random.default_rng(seed)
-    batch_norms = [
-        layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)
-    ]
-    for layer in model.layers:
+    layers = list(_all_layers(model))
+    batch_norms = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
+    for layer in layers:
         for name in ("kernel", "pointwise_kernel", "depthwise_kernel"):
             variable = getattr(layer, name, None)
             if variable is None:
@@ -99,6 +102,8 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
             value = np.asarray(variable)
             if np.all(value == 0):
                 variable.assign(rng.normal(0.0, 0.05, value.shape).astype(np.float32))
+            elif _constant(variable) and layer not in batch_norms:  # those come below
+                variable.assign(rng.uniform(0.5, 1.5, value.shape).astype(np.float32))
     _randomise_normalization_statistics(model, rng)
     for layer in batch_norms:
         channels = layer.moving_mean.shape[-1]
@@ -118,6 +123,21 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
                 (variance * rng.uniform(0.5, 2.0, channels)).astype(np.float32)
             )
     return [np.asarray(w) for w in model.get_weights()]
+
+
+def _all_layers(model):
+    """Every layer of `model`, those of a nested model (a keras.Sequential) in its place."""
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+        else:
+            yield layer
+
+
+def _constant(variable) -> bool:
+    """A trainable array of one value repeated (not a scalar, not zeros)."""
+    value = np.asarray(variable)
+    return variable.trainable and value.size > 1 and np.all(value == value.flat[0])
 
 
 def _randomise_normalization_statistics(model, rng) -> None:
