@@ -75,7 +75,7 @@ class Architecture:
         return cls(load_spec(path, overrides, root=root), **limits)
 
     def _check_all_used(self) -> None:
-        unused = unused_layers(self.graph, self.keras_order)
+        unused = unused_layers(self.graph)
         if unused:
             node = self.graph[unused[0]]
             raise node.error(

@@ -56,10 +56,11 @@ from archgen.language.ast import (
     items_in,
 )
 from archgen.language.expr import SHAPE_NAMES, evaluate, free_names
-from archgen.language.parser import NAME_CHARS
+from archgen.language.parser import NAME_CHARS, OPTION_FIELDS
 from archgen.limits import MAX_LAYERS, MAX_NAME_LENGTH, MAX_REPEAT
 from archgen.ops import REGISTRY, AttrError, ShapeError, merge_op, resolve
 from archgen.ops.base import OPTIONAL_ACTIVATION
+from archgen.passes.order import is_layer
 from archgen.passes.shapes import shape_of
 
 # --- lowering: AST -> program ------------------------------------------------------------
@@ -209,6 +210,8 @@ class _Lowering(Visitor):
             body = self.merge(block.body, None, frozenset())
         else:
             body = self.path(block.body, frozenset())
+        if block.sequential:
+            _check_sequential(block.name, body, block.loc)
         args = list(block.args.values())
         needed = sorted(self.globals_of(block.name, set()))
         referenced = self.references(block.body) | {ref.name for ref in block.outputs}
@@ -225,6 +228,7 @@ class _Lowering(Visitor):
             list(block.outputs),
             referenced,
             reads,
+            block.sequential,
         )
 
     def references(self, body) -> set[str]:
@@ -277,6 +281,36 @@ class _Lowering(Visitor):
             if call.target in self.spec.blocks:
                 visit(call.target)
         return order
+
+
+def _check_sequential(block: str, body: list, loc: Loc) -> None:
+    """A keras.Sequential is a list of layers, each applied to the one before: a sequential
+    block's body may hold only ops, used plainly."""
+    if not body:
+        raise SpecError(
+            f"the sequential block '{block}' holds no layer",
+            loc,
+            hint="list the ops of its keras.Sequential under seq:",
+        )
+    for item in body:
+        if not isinstance(item, LayerUse):
+            what = (
+                "block" if isinstance(item, BlockUse) else type(item).__name__.removesuffix("Use")
+            )
+            raise SpecError(
+                f"the sequential block '{block}' holds a {what.lower()}, not an op",
+                item.loc,
+                hint="a keras.Sequential lists layers: write the ops themselves here",
+            )
+        option = next((o for o, f in OPTION_FIELDS.items() if getattr(item, f) is not None), None)
+        if option or any(set(SHAPE_NAMES) & free_names(v) for v in item.values.values()):
+            raise SpecError(
+                f"an op of the sequential block '{block}' cannot use "
+                + (f"'{option}:'" if option else "the shape it receives"),
+                item.loc,
+                hint="a keras.Sequential applies its layers one after the other, to tensors "
+                "it does not name; give the values as parameters of the block",
+            )
 
 
 def _condition(node):
@@ -348,6 +382,7 @@ class Expander:
         # a branch sees its path's names, a block only its own inputs
         self.tensors: ChainMap = ChainMap({})
         self.unshaped: list[Node] = []  # nodes whose shape no expression has needed yet
+        self.container: str | None = None  # the sequential block whose layers are being made
 
     def run(self) -> Graph:
         spec = self.spec
@@ -377,6 +412,20 @@ class Expander:
                 feeding.add(node)
                 stack.extend(self.graph[node].inputs)
         for (node, item), (name, loc) in zip(outputs, self.spec.outputs, strict=True):
+            container = self.graph[node].container
+            if item is None and container and self.graph.containers[container][-1].name != node:
+                raise SpecError(
+                    f"the output '{name}' is a layer inside the keras.Sequential '{container}'",
+                    loc,
+                    hint=f"a keras.Sequential gives the model one tensor: take '{container}'",
+                )
+            if item is None and not is_layer(self.graph[node]):
+                raise SpecError(
+                    f"the output '{name}' is {self.graph[node].op} with layer: false, an "
+                    "operation of keras.ops, which has no name to read it by",
+                    loc,
+                    hint="name a layer after it, or an item of the model",
+                )
             if item is None and node not in feeding:
                 raise SpecError(
                     f"the output '{name}' feeds none of the model's other outputs",
@@ -642,12 +691,14 @@ class Expander:
         if not self.holds(function.condition, inner):
             return [x] * max(1, len(function.outputs))  # the block is the identity here
         outer, self.tensors = self.tensors, ChainMap(tensors)
+        if function.sequential:
+            self.container = scope_name(scope)
         if isinstance(function.body, MergeUse):
             result = self.merge(function.body, x, inner, scope)
         else:
             result = self.items(function.body, x, inner, scope, None)
         outputs = [self.lookup(ref) for ref in function.outputs] or [result]
-        self.tensors = outer
+        self.tensors, self.container = outer, None  # a sequential block holds no blocks
         return outputs
 
     def branches(self, merge: MergeUse, x: str, env: dict, scope: tuple) -> list[str]:
@@ -679,7 +730,12 @@ class Expander:
                 scope=" > ".join(scope),
             )
         op = REGISTRY[merge.op]
-        attrs = {attr.name: _option(merge, attr.name, attr.type, env) for attr in op.attrs}
+        attrs = {
+            attr.name: _option(merge, attr.name, attr.type, env)
+            if attr.name in merge.values
+            else attr.default
+            for attr in op.attrs
+        }
         out = self.add(scope_name(scope), op.name, attrs, ends, scope, merge.loc)
         # `activation: $activation` may be null: no activation (Inception-ResNet's last block)
         function = _option(merge, "activation", OPTIONAL_ACTIVATION, env)
@@ -698,7 +754,7 @@ class Expander:
                 loc,
                 hint="check the repeat counts; raise the limit with --max-layers if intended",
             )
-        node = Node(name or op, op, attrs, inputs, scope or (op,), loc, self.site)
+        node = Node(name or op, op, attrs, inputs, scope or (op,), loc, self.site, self.container)
         self.unshaped.append(node)
         return self.graph.add(node)
 

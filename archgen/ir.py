@@ -36,6 +36,8 @@ class Node:
     scope: tuple[str, ...]
     loc: Loc  # the spec line that declares this layer
     site: Loc  # the model item it comes from (the block use, for layers inside blocks)
+    # the keras.Sequential it is built inside (a sequential block's scope name), or None
+    container: str | None = None
     # filled in by the passes
     shape: tuple | None = None
     trainable: int = 0
@@ -113,6 +115,7 @@ class Graph:
             )
         self.nodes[node.name] = node
         self.__dict__.pop("dag", None)
+        self.__dict__.pop("containers", None)
         return node.name
 
     def __getitem__(self, name: str) -> Node:
@@ -142,6 +145,15 @@ class Graph:
             for index, source in enumerate(node.inputs):
                 dag.add_edge(source, node.name, index=index)
         return dag
+
+    @cached_property
+    def containers(self) -> dict[str, list[Node]]:
+        """Each keras.Sequential (an instance of a sequential block) and its layers, in order."""
+        found: dict[str, list[Node]] = {}
+        for node in self:
+            if node.container is not None:
+                found.setdefault(node.container, []).append(node)
+        return found
 
     def consumers(self, name: str) -> list[str]:
         return list(self.dag.successors(name))
@@ -281,6 +293,7 @@ class BlockFunction:
     # the arguments its body (or its `if:`) reads: only these are evaluated where it is
     # used, so an argument the block ignores costs nothing
     reads: set[str] = field(default_factory=set)
+    sequential: bool = False  # built as one keras.Sequential of its layers
 
 
 @dataclass(eq=False)

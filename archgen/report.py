@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archgen.ir import Node
+from archgen.ops import REGISTRY
 from archgen.ops.base import format_shape
 
 
@@ -32,19 +33,42 @@ def summary_dict(arch) -> dict:
         "min_input": arch.min_input,
         "blocks": [_group_dict(g) for g in groups(arch.layers, arch.graph.regions)],
         # in keras.Model.layers order, which is also the order of the weights
-        "layers": [
-            {
-                "name": n.name,
-                "op": n.op,
-                "scope": list(n.scope),
-                "output_shape": list(n.shape),
-                "params": n.params,
-                "trainable": n.trainable,
-                "flops": n.flops,
-                "line": n.loc.line,
-            }
-            for n in (arch.graph[name] for name in arch.keras_order)
-        ],
+        "layers": [_layer_dict(arch.graph, name) for name in arch.keras_order],
+    }
+
+
+def _layer_dict(graph, name: str) -> dict:
+    """One layer as keras.Model.layers lists it, with its Keras class: an IR node, or a
+    keras.Sequential (a sequential block's instance) with the layers inside it."""
+    inside = graph.containers.get(name)
+    if inside is None:
+        return _node_dict(graph[name])
+    scope = inside[0].scope[:-1]
+    return {
+        "name": name,
+        "class": "Sequential",
+        "op": "sequential",
+        "scope": list(scope),
+        "output_shape": list(inside[-1].shape),
+        "params": sum(n.params for n in inside),
+        "trainable": sum(n.trainable for n in inside),
+        "flops": sum(n.flops for n in inside),
+        "line": graph.regions[scope].loc.line,  # where the block is used
+        "layers": [_node_dict(n) for n in inside],
+    }
+
+
+def _node_dict(n: Node) -> dict:
+    return {
+        "name": n.name,
+        "class": REGISTRY[n.op].keras_class,
+        "op": n.op,
+        "scope": list(n.scope),
+        "output_shape": list(n.shape),
+        "params": n.params,
+        "trainable": n.trainable,
+        "flops": n.flops,
+        "line": n.loc.line,
     }
 
 

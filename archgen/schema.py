@@ -190,6 +190,10 @@ def spec_schema() -> dict:
                 "items": TENSOR,
                 "description": "the tensors it returns; the first flows on",
             },
+            "sequential": {
+                "type": "boolean",
+                "description": "true: built as one keras.Sequential of the ops its seq lists",
+            },
         },
         "additionalProperties": False,
     }

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from archgen.ops import REGISTRY
-
 # layers of archgen that stand for a keras.applications class of another name
 KERAS_CLASS_OF_CUSTOM = {"ScaledAdd": "CustomScaleLayer"}
 
@@ -36,16 +34,22 @@ def weight_shapes(model) -> list:
 
 def assert_layers_match(arch, reference) -> None:
     """archgen's summary lists the reference's layers one for one, in keras.Model order:
-    the same class, output shape and parameter count."""
+    the same class, output shape and parameter count (a keras.Sequential's layers too)."""
     ours = arch.summary()["layers"]
     theirs = reference.layers
     assert len(ours) == len(theirs)
     for mine, layer in zip(ours, theirs, strict=True):
-        keras_class = REGISTRY[mine["op"]].keras_class
-        keras_class = KERAS_CLASS_OF_CUSTOM.get(keras_class, keras_class)
+        keras_class = _keras_class(mine)
+        if keras_class == "Sequential":
+            inner = [(_keras_class(m), m["params"]) for m in mine["layers"]]
+            assert inner == [(type(x).__name__, x.count_params()) for x in layer.layers]
         assert keras_class == type(layer).__name__, mine["name"]
         assert tuple(mine["output_shape"]) == tuple(layer.output.shape[1:]), mine["name"]
         assert mine["params"] == layer.count_params(), mine["name"]
+
+
+def _keras_class(layer: dict) -> str:
+    return KERAS_CLASS_OF_CUSTOM.get(layer["class"], layer["class"])
 
 
 # --- weights under which a wrong layer shows ---------------------------------------------
@@ -71,7 +75,11 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
     - batch norm gets gamma ~ U(0.5, 1.5) and beta ~ N(0, 0.25), then moving statistics
       measured on a batch of random images (one training-mode pass with momentum 0), so
       that every layer sees its input at the data's scale, then randomised around that:
-      mean + N(0, 0.5) standard deviations, variance x U(0.5, 2).
+      mean + N(0, 0.5) standard deviations, variance x U(0.5, 2);
+    - every other trainable array of one constant (a layer normalization's gamma of ones;
+      ConvNeXt's layer scale of 1e-6, which would make each residual block the identity
+      to within 1e-6) becomes U(0.5, 1.5), so that every residual path counts;
+    - layers inside a nested model (a keras.Sequential) are treated as the others.
 
     With these, InceptionV3's features of two images differ by 0.21 and the 5% kernel
     change moves them by 0.014 (VGG16: 0.12 and 0.003; Xception: 0.32 and 0.006).
@@ -79,10 +87,9 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
     import keras
 
     rng = np.random.default_rng(seed)
-    batch_norms = [
-        layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)
-    ]
-    for layer in model.layers:
+    layers = list(_all_layers(model))
+    batch_norms = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
+    for layer in layers:
         for name in ("kernel", "pointwise_kernel", "depthwise_kernel"):
             variable = getattr(layer, name, None)
             if variable is None:
@@ -95,6 +102,9 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
             value = np.asarray(variable)
             if np.all(value == 0):
                 variable.assign(rng.normal(0.0, 0.05, value.shape).astype(np.float32))
+            elif _constant(variable) and layer not in batch_norms:  # those come below
+                variable.assign(rng.uniform(0.5, 1.5, value.shape).astype(np.float32))
+    _randomise_normalization_statistics(model, rng)
     for layer in batch_norms:
         channels = layer.moving_mean.shape[-1]
         if layer.gamma is not None:
@@ -113,6 +123,55 @@ def set_comparable_weights(model, seed: int = 0) -> list[np.ndarray]:
                 (variance * rng.uniform(0.5, 2.0, channels)).astype(np.float32)
             )
     return [np.asarray(w) for w in model.get_weights()]
+
+
+def _all_layers(model):
+    """Every layer of `model`, those of a nested model (a keras.Sequential) in its place."""
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+        else:
+            yield layer
+
+
+def _constant(variable) -> bool:
+    """A trainable array of one value repeated (not a scalar, not zeros)."""
+    value = np.asarray(variable)
+    return variable.trainable and value.size > 1 and np.all(value == value.flat[0])
+
+
+def _randomise_normalization_statistics(model, rng) -> None:
+    """Input normalizations whose statistics are weights (EfficientNet's) get a mean
+    ~ N(0, 0.5) and a variance ~ U(0.5, 2) per channel: fresh, they are 0 and 1, the
+    identity, which a dropped or misplaced normalization would equal."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization) and layer.input_mean is None:
+            shape = tuple(layer.adapt_mean.shape)
+            layer.adapt_mean.assign(rng.normal(0.0, 0.5, shape).astype(np.float32))
+            layer.adapt_variance.assign(rng.uniform(0.5, 2.0, shape).astype(np.float32))
+    finalize_statistics(model)
+
+
+def finalize_statistics(model) -> None:
+    """Make Keras' Normalization use the statistics its weights hold.
+
+    Normalization computes its mean and variance tensors from its weights when it is
+    built (or loaded from a file): `set_weights` changes the weights but the layer goes on
+    computing with the old tensors until `finalize_state()` is called."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization):
+            layer.finalize_state()
+
+
+def load_weights(model, weights) -> None:
+    """`model.set_weights(weights)`, then every layer computes with them (see
+    `finalize_statistics`)."""
+    model.set_weights(weights)
+    finalize_statistics(model)
 
 
 def _measure_batch_norm_statistics(model, batch_norms, rng) -> None:

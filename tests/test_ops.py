@@ -12,13 +12,14 @@ import dataclasses
 import itertools
 import re
 
+import numpy as np
 import pytest
 
 import archgen
 from archgen.backends.keras_runtime import keras_arguments, layer_class
 from archgen.errors import Loc, SpecError
 from archgen.ir import Node
-from archgen.ops import INTERNAL, REGISTRY, AttrError
+from archgen.ops import INTERNAL, REGISTRY, AttrError, ShapeError
 from archgen.ops.base import OpDef, choice
 from archgen.ops.table import BEGIN, END, markdown
 from tests.conftest import ROOT, write_spec
@@ -314,3 +315,178 @@ def test_conv2d_transpose_shapes_and_parameters_are_keras_own(kernel, strides, d
     model = keras.Sequential([keras.Input((7, 6, 3)), layer])
     assert op.shape(attrs, [(7, 6, 3)]) == tuple(model.output_shape[1:])
     assert sum(op.params(attrs, [(7, 6, 3)], None)) == layer.count_params()
+
+
+# --- ConvNeXt's ops: grouped convolution, layer normalization, layer scale -------------------
+
+
+@pytest.mark.parametrize(
+    ("groups", "filters", "channels"), [(1, 6, 4), (2, 6, 4), (4, 8, 4), (12, 12, 12), (3, 9, 6)]
+)
+def test_grouped_conv2d_shapes_params_and_flops_match_keras(groups, filters, channels, keras):
+    """A filter of a grouped convolution sees channels / groups inputs: weights and
+    multiply-accumulates shrink by the number of groups (ConvNeXt: groups = channels)."""
+    import numpy as np
+
+    node = _node("conv2d", filters=filters, kernel=3, padding="same", groups=groups)
+    shape = (9, 7, channels)
+    args, kwargs = keras_arguments(node)
+    layer = keras.layers.Conv2D(*args, **kwargs)
+    model = keras.Sequential([keras.Input(shape), layer])
+    out = REGISTRY["conv2d"].shape(node.attrs, [shape])
+    assert out == tuple(model.output_shape[1:])
+    assert sum(REGISTRY["conv2d"].params(node.attrs, [shape], out)) == layer.count_params()
+    # MACs counted by hand: each output value sums 3 x 3 x (channels / groups) products
+    assert REGISTRY["conv2d"].flops(node.attrs, [shape], out) == (
+        9 * 7 * filters * 9 * (channels // groups)
+    )
+    # and it is the computation Keras does: group g of the output reads group g of the input
+    x = np.random.default_rng(0).normal(size=(1, *shape)).astype(np.float32)
+    per_group = channels // groups
+    kernel = np.asarray(layer.kernel)
+    first = x[..., :per_group]
+    alone = keras.layers.Conv2D(filters // groups, 3, padding="same", use_bias=False)
+    alone.build((None, *first.shape[1:]))
+    alone.kernel.assign(kernel[..., : filters // groups])
+    grouped = (
+        np.asarray(model(x))[..., : filters // groups] - np.asarray(layer.bias)[: filters // groups]
+    )
+    np.testing.assert_allclose(grouped, np.asarray(alone(first)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("groups", "filters", "channels"), [(4, 6, 8), (3, 9, 8)])
+def test_grouped_conv2d_that_keras_refuses_is_a_shape_error(groups, filters, channels, keras):
+    node = _node("conv2d", filters=filters, kernel=1, groups=groups)
+    with pytest.raises(ShapeError, match=f"groups {groups} needs"):
+        REGISTRY["conv2d"].shape(node.attrs, [(5, 5, channels)])
+    with pytest.raises(ValueError, match="divisible"):  # Keras: at creation or when built
+        keras.Sequential(
+            [keras.Input((5, 5, channels)), keras.layers.Conv2D(filters, 1, groups=groups)]
+        )
+
+
+@pytest.mark.parametrize("shape", [(6, 5, 7), (11,)])
+@pytest.mark.parametrize(("center", "scale"), [(True, True), (False, True), (True, False)])
+def test_layer_norm_params_and_output_match_keras(shape, center, scale, keras):
+    import numpy as np
+
+    node = _node("layer_norm", epsilon=1e-6, center=center, scale=scale)
+    args, kwargs = keras_arguments(node)
+    layer = keras.layers.LayerNormalization(*args, **kwargs)
+    model = keras.Sequential([keras.Input(shape), layer])
+    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+    assert REGISTRY["layer_norm"].params(node.attrs, [shape], shape) == (trainable, 0)
+    assert trainable == (center + scale) * shape[-1]
+    assert REGISTRY["layer_norm"].shape(node.attrs, [shape]) == tuple(model.output_shape[1:])
+    # over the last axis, with that epsilon: (x - mean) / sqrt(var + eps), by hand
+    x = np.random.default_rng(1).normal(2.0, 3.0, (2, *shape)).astype(np.float32)
+    mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    np.testing.assert_allclose(model(x), (x - mean) / np.sqrt(var + 1e-6), rtol=1e-4, atol=1e-5)
+
+
+def test_layer_scale_is_keras_applications_own_layer_scale(keras):
+    """archgen's LayerScale against the class keras.applications' ConvNeXt defines (and
+    Keras does not export): the same weight, config, output and class name."""
+    import numpy as np
+    from keras.src.applications.convnext import LayerScale as KerasLayerScale
+
+    from archgen.backends.custom_layers import LayerScale
+
+    ours, theirs = LayerScale(0.25, 5, name="s"), KerasLayerScale(0.25, 5, name="s")
+    x = np.random.default_rng(2).normal(size=(2, 3, 4, 5)).astype(np.float32)
+    np.testing.assert_array_equal(ours(x), theirs(x))
+    np.testing.assert_array_equal(ours(x), x * 0.25)
+    # one weight each, unnamed in both (Keras numbers it: variable_1, variable_2)
+    assert [(tuple(w.shape), w.trainable) for w in ours.weights] == [
+        (tuple(w.shape), w.trainable) for w in theirs.weights
+    ]
+    assert ours.get_config() == theirs.get_config()
+    assert type(ours).__name__ == type(theirs).__name__ == REGISTRY["layer_scale"].keras_class
+    node = _node("layer_scale", init_values=0.25, projection_dim=5)
+    assert REGISTRY["layer_scale"].params(node.attrs, [(3, 4, 5)], (3, 4, 5)) == (
+        theirs.count_params(),
+        0,
+    )
+
+
+def test_layer_scale_of_other_channels_is_a_shape_error():
+    node = _node("layer_scale", init_values=1e-6, projection_dim=96)
+    with pytest.raises(ShapeError, match="projection_dim 96 but receives 192 channels"):
+        REGISTRY["layer_scale"].shape(node.attrs, [(7, 7, 192)])
+
+
+# --- normalization: statistics as weights, or fixed ------------------------------------------
+
+NORMALIZATION_CASES = [
+    ({}, 1),
+    ({}, 3),  # EfficientNet's: 3 means, 3 variances and a count, non-trainable
+    ({}, 10),
+    ({"mean": 0.5, "variance": 2.0}, 3),
+    ({"mean": [123.675, 116.28, 103.53], "variance": [3409.98, 3262.69, 3291.89]}, 3),  # ConvNeXt
+    ({"mean": [1.0], "variance": [4.0]}, 5),  # one value for every channel
+]
+
+
+@pytest.mark.parametrize(("statistics", "channels"), NORMALIZATION_CASES)
+def test_normalization_shapes_and_parameters_are_keras_own(statistics, channels, keras):
+    op = REGISTRY["normalization"]
+    node = _node("normalization", **statistics)
+    args, kwargs = keras_arguments(node)
+    layer = keras.layers.Normalization(*args, **kwargs)
+    model = keras.Sequential([keras.Input((4, 5, channels)), layer])
+    assert op.shape(node.attrs, [(4, 5, channels)]) == tuple(model.output_shape[1:])
+    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+    non_trainable = sum(int(np.prod(w.shape)) for w in layer.non_trainable_weights)
+    assert op.params(node.attrs, [(4, 5, channels)], None) == (trainable, non_trainable)
+
+
+NORMALIZATION_SPEC = """archgen: 1
+name: n
+input: [3, 4, 3]
+model: [normalization: {STATISTICS}]
+"""
+
+
+def _normalized_by_hand(x, mean, variance):
+    return (x - np.asarray(mean)) / np.sqrt(np.asarray(variance))
+
+
+def test_normalization_with_fixed_statistics_computes_them(tmp_path):
+    text = NORMALIZATION_SPEC.replace("STATISTICS", "mean: [1, -2, 0.5], variance: [4, 0.25, 9]")
+    model = archgen.load(write_spec(tmp_path, text)).keras_model()
+    x = np.random.default_rng(0).normal(0.0, 3.0, (2, 3, 4, 3)).astype(np.float32)
+    expected = _normalized_by_hand(x, [1, -2, 0.5], [4, 0.25, 9])
+    np.testing.assert_allclose(np.asarray(model(x)), expected, rtol=1e-6)
+
+
+def test_normalization_statistics_as_weights_load_like_keras(tmp_path):
+    from tests.keras_compare import load_weights
+
+    text = NORMALIZATION_SPEC.replace("STATISTICS", "")
+    model = archgen.load(write_spec(tmp_path, text)).keras_model()
+    mean, variance = np.array([1, -2, 0.5], np.float32), np.array([4, 0.25, 9], np.float32)
+    # Keras' order: mean, variance, count (kept for old weight files)
+    load_weights(model, [mean, variance, np.array(7)])
+    x = np.random.default_rng(0).normal(0.0, 3.0, (2, 3, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(model(x)), _normalized_by_hand(x, mean, variance), 1e-6)
+
+
+@pytest.mark.parametrize(
+    ("statistics", "message", "column"),
+    [
+        # each is refused by Keras too (when it makes or builds the layer), but with a
+        # traceback; a negative variance Keras takes, and answers NaN. The item is blamed,
+        # or the value when the value alone is wrong.
+        ("mean: [1, 2, 3]", "takes mean and variance together, or neither", 5),
+        ("mean: [1, 2], variance: [1, 2]", "statistics have 2 values for 3 channels", 5),
+        ("mean: 0.5, variance: [2]", "mean is a number and its variance a list of 1", 5),
+        ("mean: [0, 0, 0], variance: [1, -1, 1]", "variance cannot be negative", 5),
+        ("mean: [], variance: []", "one number per channel, got an empty list", 27),
+    ],
+)
+def test_normalization_refuses_statistics_that_do_not_fit(statistics, message, column, tmp_path):
+    text = NORMALIZATION_SPEC.replace("model: [normalization: {STATISTICS}]", "model:\n  - relu")
+    text += f"  - normalization: {{{statistics}}}\n"
+    with pytest.raises(SpecError, match=re.escape(message)) as error:
+        archgen.load(write_spec(tmp_path, text))
+    assert (error.value.loc.line, error.value.loc.col) == (6, column)

@@ -64,3 +64,33 @@ class LRN2D(layers.Layer):
     def get_config(self):
         config = {"alpha": self.alpha, "k": self.k, "beta": self.beta, "n": self.n}
         return {**super().get_config(), **config}
+
+
+@keras.saving.register_keras_serializable(package="archgen")
+class LayerScale(layers.Layer):
+    """x * gamma: one learned factor per channel, starting at init_values (ConvNeXt's layer
+    scale, Touvron et al. 2021).
+
+    keras.applications' ConvNeXt defines this class but Keras does not export it; this is
+    the same computation, the same weight (gamma, of projection_dim values) and the same
+    config under the same class name, so models and weight files line up layer for layer.
+    """
+
+    def __init__(self, init_values, projection_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = init_values
+        self.projection_dim = projection_dim
+
+    def build(self, _):
+        self.gamma = self.add_weight(
+            shape=(self.projection_dim,),
+            initializer=keras.initializers.Constant(self.init_values),
+            trainable=True,
+        )
+
+    def call(self, x):
+        return x * self.gamma
+
+    def get_config(self):
+        config = {"init_values": self.init_values, "projection_dim": self.projection_dim}
+        return {**super().get_config(), **config}

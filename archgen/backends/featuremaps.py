@@ -98,6 +98,13 @@ def feature_map_layers(arch, names: list[str]) -> list[str]:
     layers = []
     for name in names:
         layer = resolve_layer(arch, name)
+        container = arch.graph[layer].container
+        if container and arch.graph.containers[container][-1].name != layer:
+            raise FeatureMapError(
+                f"'{name}' is a layer inside the keras.Sequential '{container}', which gives "
+                "the model only its last layer's output",
+                hint=f"choose '{container}'",
+            )
         shape = arch.graph[layer].shape
         if len(shape) != 3:
             raise FeatureMapError(
@@ -138,10 +145,10 @@ def load_image(path: str | Path, shape: tuple, preprocess: str = "inception") ->
 
 def activations(arch, weights: str | Path, batch: np.ndarray, layers: list[str]) -> list:
     """The outputs of `layers` for `batch`, from the model with `weights` loaded."""
-    from archgen.backends.keras_runtime import import_keras
+    from archgen.backends.keras_runtime import build_model_and_tensors, import_keras
 
     keras = import_keras()  # without TensorFlow's start-up lines
-    model = arch.keras_model()
+    model, tensors = build_model_and_tensors(arch)
     if not Path(weights).is_file():
         raise UnusableFile(f"no weights file {weights}")
     try:
@@ -151,7 +158,8 @@ def activations(arch, weights: str | Path, batch: np.ndarray, layers: list[str])
             f"the weights in {weights} do not fit {arch.name}: {exc}",
             hint="save them from a model built from the same spec (and the same --set values)",
         ) from None
-    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in layers])
+    # by tensor, not by layer name: an operation (keras.ops.add) has no name of ours
+    probe = keras.Model(model.inputs, [tensors[name] for name in layers])
     outputs = probe.predict(batch, verbose=0)
     if len(layers) == 1:
         outputs = [outputs]

@@ -299,6 +299,8 @@ class _Builder:
         role = "block" if level == 0 else "branch" if kind == "branch" else "nested"
         name = group.key[-1]
         label = name if kind in ("branch", name) else f"{name} · {kind}"
+        if ".".join(group.key) in self.arch.graph.containers:  # built as one Keras layer
+            label += " · keras.Sequential"
         if level == 0:
             label += f"  ({format_dims(group.shape)}, {_count(group.params)} params)"
         cluster.attr(

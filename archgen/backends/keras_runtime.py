@@ -56,6 +56,12 @@ def recursion_room(layers: int):
 
 
 def build_model(arch):
+    return build_model_and_tensors(arch)[0]
+
+
+def build_model_and_tensors(arch):
+    """The keras.Model, and the output tensor of every IR node but those inside a
+    keras.Sequential (which has only its own output in the model)."""
     with recursion_room(len(arch.graph)):
         return _build_model(arch)
 
@@ -64,18 +70,36 @@ def _build_model(arch):
     keras = import_keras()
 
     tensors = {}
+    containers = arch.graph.containers
     for node in arch.graph:
         if node.op == "input":
             tensors[node.name] = keras.Input(shape=node.shape, name=node.name)
             continue
-        args, kwargs = keras_arguments(node)
-        layer = layer_class(REGISTRY[node.op], keras)(*args, name=node.name, **kwargs)
+        if node.container is not None:  # a sequential block: its layers, made at its first
+            inside = containers[node.container]
+            if node is inside[0]:
+                sequential = keras.Sequential(
+                    [_layer(n, keras) for n in inside], name=node.container
+                )
+                tensors[inside[-1].name] = sequential(tensors[node.inputs[0]])
+            continue
         inputs = [tensors[name] for name in node.inputs]
-        tensors[node.name] = layer(inputs if REGISTRY[node.op].merge else inputs[0])
+        operation = REGISTRY[node.op].operation(node.attrs)
+        if operation is not None:  # keras.ops.add(a, b): no layer, so no name of ours
+            tensors[node.name] = getattr(keras.ops, operation)(*inputs)
+            continue
+        tensors[node.name] = _layer(node, keras)(inputs if REGISTRY[node.op].merge else inputs[0])
     inputs = [tensors[node.name] for node in arch.graph if node.op == "input"]
     outputs = [tensors[name] for name in arch.graph.outputs]
-    return keras.Model(
+    model = keras.Model(
         inputs[0] if len(inputs) == 1 else inputs,
         outputs[0] if len(outputs) == 1 else outputs,
         name=arch.name,
     )
+    return model, tensors
+
+
+def _layer(node: Node, keras):
+    """The Keras layer of one node, named like it."""
+    args, kwargs = keras_arguments(node)
+    return layer_class(REGISTRY[node.op], keras)(*args, name=node.name, **kwargs)

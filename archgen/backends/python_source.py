@@ -434,7 +434,7 @@ class Generator:
             inputs = f"[{', '.join(self._branch_ends(merge, source, fn, name))}]"
         fn.tensors = outer
         fn.live.pop()
-        fn.emit(f"{target} = {self.layer(merge.op, merge.values, fn, name)}({inputs})")
+        fn.emit(f"{target} = {self.merge_call(merge, fn, name, inputs)}")
         if merge.activation is None:
             return
         function = self.value(merge.activation, fn)
@@ -444,6 +444,16 @@ class Generator:
         # an argument may be None, meaning no activation, as keras.applications writes it
         with self._guard_text(f"{function} is not None", fn):
             fn.emit(self._activation(function, [*name, ".", Code(function)], target))
+
+    def merge_call(self, merge: MergeUse, fn: Function, name: list, inputs: str) -> str:
+        """`layers.Add(name=...)([a, b])`, or for an operation `keras.ops.add(a, b)` (its
+        deciding attributes are constants: the parser saw to it)."""
+        op = REGISTRY[merge.op]
+        operation = op.operation({a.name: merge.values.get(a.name, a.default) for a in op.attrs})
+        if operation is None:
+            return f"{self.layer(merge.op, merge.values, fn, name)}({inputs})"
+        spread = inputs[1:-1] if inputs.startswith("[") else f"*{inputs}"
+        return f"keras.ops.{operation}({spread})"
 
     def _branch_ends(self, merge: MergeUse, source: str, fn: Function, name: list) -> list[str]:
         """Emit each branch into a variable named like it; a split's variables join them."""
@@ -492,6 +502,15 @@ class Generator:
         fn.names = outer
         return end if isinstance(end, list) else [end]
 
+    def sequential(self, body: list, fn: Function) -> str:
+        """`keras.Sequential([layers.LayerNormalization(...), ...], name=name)`: a sequential
+        block's ops (no conditions or references: lowering saw to it)."""
+        prefix = [Code("name"), "."]
+        made = [
+            self.layer(u.op, u.values, fn, [*prefix, *self.local_name(u.name, fn)]) for u in body
+        ]
+        return f"keras.Sequential([{', '.join(made)}], name=name)"
+
     def _activation(self, function: str, name: list, target: str) -> str:
         return f"{target} = layers.Activation({function}, name={name_text(name)})({target})"
 
@@ -520,6 +539,8 @@ class Generator:
         elif isinstance(function.body, MergeUse):
             self.merge(function.body, "x", flow, fn, [Code("name")])
             fn.emit(f"return {flow}")
+        elif function.sequential:
+            fn.emit(f"return {self.sequential(function.body, fn)}(x)")
         else:
             result = self.path(function.body, "x", flow, fn, [Code("name"), "."])
             returned = [fn.tensors[ref.name] for ref in function.outputs] or [result]
@@ -579,7 +600,9 @@ class Generator:
         trunk_outputs = ", ".join(dict.fromkeys(direct or [result]))
         fn.emit(f"{trunk} = keras.Model({self._model_inputs(fn)}, [{trunk_outputs}])")
         return [
-            fn.outputs[id(item)] if item is not None else f"{trunk}.get_layer({node!r}).output"
+            fn.outputs[id(item)]
+            if item is not None
+            else f"{trunk}.get_layer({self.graph[node].container or node!r}).output"
             for (_, item), node in zip(items, self.graph.outputs, strict=True)
         ]
 

@@ -139,6 +139,7 @@ class BlockDef:
     condition: object = None  # `if:` every use is the identity when it does not hold
     inputs: list = field(default_factory=list)  # tensors it takes besides x: [Ref]
     outputs: list = field(default_factory=list)  # [Ref]; empty: the body's result
+    sequential: bool = False  # built as one keras.Sequential of its layers (a seq of ops)
 
 
 @dataclass

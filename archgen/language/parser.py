@@ -25,7 +25,7 @@ from archgen.language.ast import (
     Spec,
     Split,
 )
-from archgen.language.expr import NAME_RE, SHAPE_NAMES, Expr, evaluate, parse_value
+from archgen.language.expr import NAME_RE, SHAPE_NAMES, Expr, Template, evaluate, parse_value
 from archgen.language.yaml_loader import YList, YMap, located
 from archgen.limits import MAX_NAME_LENGTH, MAX_SIZE
 from archgen.ops import CONSTRUCTS as MERGES
@@ -64,6 +64,7 @@ RESERVED = {
     "activation",
     "inputs",
     "outputs",
+    "sequential",
 }
 CONDITION_EXAMPLE = 'if: "${strides == 2}"'
 NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
@@ -73,7 +74,13 @@ def expect(value, kind: type, what: str, loc: Loc, example: str):
     """`value` if it has the type a spec needs there, else a SpecError showing an example."""
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value
-    names = {dict: "a mapping", list: "a list", str: "text", int: "a whole number"}
+    names = {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        int: "a whole number",
+        bool: "true or false",
+    }
     raise SpecError(
         f"{what} must be {names.get(kind, kind.__name__)}, not {_kind_of(value)}",
         loc,
@@ -418,6 +425,7 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
         for k in (*merge_options(op), "activation")
         if k in value
     }
+    _check_merge_options(made, op, options, value)
     activation = options.pop("activation", None)
     return Merge(
         op,
@@ -429,6 +437,26 @@ def parse_merge(value: YMap, op: str, loc: Loc) -> Merge | Split:
         option_locs={k: value.value_loc(k) for k in value if k not in (op, "name")},
         **_item_options(value),
     )
+
+
+def _check_merge_options(made, op: str, options: dict, value: YMap) -> None:
+    """Every option given is an attribute of the op they make together, and one the code
+    depends on (add's `layer`) is a constant."""
+    for key in options:
+        attr = made.attr(key)
+        if attr is None and key != "activation":
+            given = [k for k in options if made.attr(k) is not None]
+            raise SpecError(
+                f"'{op}' with {', '.join(given)} is {made.name}, which takes no '{key}'",
+                value.key_loc(key),
+                hint=f"{made.name}: {made.help}",
+            )
+        if attr is not None and attr.constant and isinstance(options[key], (Expr, Template)):
+            raise SpecError(
+                f"'{op}' '{key}' must be written as a value, not {value[key]!r}",
+                value.value_loc(key),
+                hint=f"'{key}' decides what code is generated, so no parameter may set it",
+            )
 
 
 def _parse_branch(name: str, value, key_loc: Loc, loc: Loc, op: str) -> Branch:
@@ -496,8 +524,9 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
         expect(doc, str, "doc", value.value_loc("doc"), "doc: what the block does")
     inputs = _tensor_names(value, "inputs", args) if "inputs" in value else []
     outputs = _tensor_names(value, "outputs", {}) if "outputs" in value else []
-    head = ("args", "doc", "if", "inputs", "outputs")
+    head = ("args", "doc", "if", "inputs", "outputs", "sequential")
     body_keys = [k for k in value if k not in head]
+    sequential = _sequential(value, body_keys)
     if "seq" in body_keys:
         check_keys(value, (*head, "seq"), f"block '{name}' (a seq block)")
         body = parse_path(value["seq"], value.value_loc("seq"), "seq")
@@ -523,7 +552,29 @@ def parse_block(name: str, value, loc: Loc, value_loc: Loc) -> BlockDef:
             loc,
             hint="give it a 'seq: [...]', a 'concat: {...}' or an 'add: {...}'",
         )
-    return BlockDef(name, args, body, doc, loc, _condition_of(value), inputs, outputs)
+    return BlockDef(name, args, body, doc, loc, _condition_of(value), inputs, outputs, sequential)
+
+
+def _sequential(value: YMap, body_keys: list) -> bool:
+    """`sequential: true`: the block is one keras.Sequential of the ops its seq lists."""
+    if "sequential" not in value:
+        return False
+    loc = value.value_loc("sequential")
+    flag = expect(value["sequential"], bool, "sequential", loc, "sequential: true")
+    for key in ("inputs", "outputs"):
+        if flag and key in value:
+            raise SpecError(
+                f"a sequential block takes no '{key}'",
+                value.key_loc(key),
+                hint="a keras.Sequential takes one tensor and returns one",
+            )
+    if flag and "seq" not in body_keys:
+        raise SpecError(
+            "a sequential block needs a 'seq' body",
+            loc,
+            hint="a keras.Sequential is a path of layers: seq: [layer_norm, conv2d: {...}]",
+        )
+    return flag
 
 
 def _tensor_names(block: YMap, key: str, args: dict) -> list[Ref]:

@@ -33,10 +33,12 @@ def merge_options(keyword: str) -> list[str]:
 
 
 def merge_op(keyword: str, given) -> OpDef:
-    """The op a merge construct makes with the attributes `given`: the one whose
-    attributes are all given, with the most of them."""
-    fitting = [op for op in CONSTRUCTS[keyword] if {a.name for a in op.attrs} <= set(given)]
-    return max(fitting, key=lambda op: len(op.attrs))
+    """The op a merge construct makes with the attributes `given`: the one whose required
+    attributes are all given, with the most of them (`add:` with `scale:` is scaled_add)."""
+    fitting = [
+        op for op in CONSTRUCTS[keyword] if {a.name for a in op.attrs if a.required} <= set(given)
+    ]
+    return max(fitting, key=lambda op: sum(a.required for a in op.attrs))
 
 
 def spec_op_names() -> list[str]:

@@ -101,6 +101,18 @@ def _float_between(low: float, high: float):
     return check
 
 
+def _optional_numbers(value):
+    """null, a number, or a list of numbers (one per channel): Normalization's statistics."""
+    number = _float_between(-1e9, 1e9)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise AttrError("expected one number per channel, got an empty list")
+        return tuple(number(v) for v in value)
+    return number(value)
+
+
 def _bool(value):
     if not isinstance(value, bool):
         raise AttrError(f"expected true or false, got {_describe(value)}")
@@ -156,6 +168,11 @@ PADDING2D = AttrType(
 )
 BOOL = AttrType("bool", _bool, {"type": "boolean"})
 _NUMBER = {"type": "number"}
+OPTIONAL_NUMBERS = AttrType(
+    "number, list of numbers or null",
+    _optional_numbers,
+    {"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}, {"type": "null"}]},
+)
 UNIT_FLOAT = AttrType("number in [0, 1]", _float_between(0.0, 1.0), _NUMBER)
 ANY_FLOAT = AttrType("number", _float_between(-1e9, 1e9), _NUMBER)
 POSITIVE_FLOAT = AttrType("number > 0", _float_between(1e-12, 1e9), _NUMBER)
@@ -206,6 +223,8 @@ class Attr:
     keras: str | None = None
     positional: bool = False
     example: object = None
+    # the spec must write it as a constant, not a $name: it decides what code is generated
+    constant: bool = False
 
     @property
     def required(self) -> bool:
@@ -250,6 +269,13 @@ class OpDef:
     construct: str | None = None
     arity: int | None = None  # a merge that takes exactly this many inputs
     custom_layer: bool = False  # keras_class is defined by archgen, not keras.layers
+    # (attrs) -> the keras.ops function the op is with these attributes (applied to its
+    # inputs: an operation, which keras.Model.layers does not list), or None: a layer
+    keras_operation: Callable | None = None
+
+    def operation(self, attrs: dict) -> str | None:
+        """The keras.ops function the op is with `attrs`, or None when it is a layer."""
+        return self.keras_operation(attrs) if self.keras_operation else None
 
     def attr(self, name: str) -> Attr | None:
         return next((a for a in self.attrs if a.name == name), None)

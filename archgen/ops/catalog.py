@@ -18,6 +18,7 @@ from archgen.ops.base import (
     ANY_FLOAT,
     BOOL,
     OPTIONAL_ACTIVATION,
+    OPTIONAL_NUMBERS,
     OPTIONAL_PAIR,
     PADDING,
     PADDING2D,
@@ -63,6 +64,14 @@ FILTERS = Attr(
 )
 DEPTH_MULTIPLIER = Attr(
     "depth_multiplier", POSITIVE, 1, "channels out per channel in", keras="depth_multiplier"
+)
+GROUPS = Attr(
+    "groups",
+    POSITIVE,
+    1,
+    "channel groups convolved apart (filters and input channels divide by it); "
+    "groups = channels is ConvNeXt's depthwise convolution",
+    keras="groups",
 )
 
 
@@ -111,6 +120,8 @@ def _conv_label(a) -> str:
         parts.append(str(a["filters"]))
     if a.get("depth_multiplier", 1) != 1:
         parts.append(f"×{a['depth_multiplier']}")
+    if a.get("groups", 1) != 1:
+        parts.append(f"groups {a['groups']}")
     if a["padding"] == "valid" and tuple(a["kernel"]) != (1, 1):
         parts.append("valid")
     if tuple(a["dilation"]) != (1, 1):
@@ -121,12 +132,25 @@ def _conv_label(a) -> str:
 
 
 def _conv_params(a, inputs, out):
-    kernel = prod(a["kernel"]) * inputs[0][-1] * a["filters"]
+    # a filter of a grouped convolution sees only its group's channels
+    kernel = prod(a["kernel"]) * inputs[0][-1] // a.get("groups", 1) * a["filters"]
     return (kernel + (a["filters"] if a["use_bias"] else 0), 0)
 
 
 def _conv_flops(a, inputs, out):
-    return prod(out) * prod(a["kernel"]) * inputs[0][-1]
+    return prod(out) * prod(a["kernel"]) * inputs[0][-1] // a.get("groups", 1)
+
+
+def _conv2d_shape(a, inputs):
+    """A convolution's shape; with groups, filters and input channels must divide by them."""
+    channels = feature_map("conv2d", inputs[0])[-1]
+    for what, count in (("filters", a["filters"]), ("input channels", channels)):
+        if count % a["groups"]:
+            raise ShapeError(
+                f"conv2d with groups {a['groups']} needs {what} that divide by it, got {count}",
+                hint="choose groups that divide both the filters and the channels it receives",
+            )
+    return _filters_shape("conv2d")(a, inputs)
 
 
 CONV2D = OpDef(
@@ -139,10 +163,11 @@ CONV2D = OpDef(
         STRIDES,
         CONV_PADDING,
         DILATION,
+        GROUPS,
         USE_BIAS,
         FUSED_ACTIVATION,
     ),
-    shape=_filters_shape("conv2d"),
+    shape=_conv2d_shape,
     params=_conv_params,
     flops=_conv_flops,
     keras_class="Conv2D",
@@ -268,6 +293,98 @@ BATCH_NORM = OpDef(
 )
 
 
+def _layer_norm_params(a, inputs, out):
+    channels = inputs[0][-1]  # normalized over the last axis, one gamma and beta per channel
+    return ((int(a["center"]) + int(a["scale"])) * channels, 0)
+
+
+LAYER_NORM = OpDef(
+    name="layer_norm",
+    family="norm",
+    help="layer normalization over the channels of each position (keras LayerNormalization)",
+    attrs=(
+        Attr("epsilon", POSITIVE_FLOAT, 0.001, "added to the variance", keras="epsilon"),
+        Attr("center", BOOL, True, "learn an offset (beta)", keras="center"),
+        Attr("scale", BOOL, True, "learn a scale (gamma)", keras="scale"),
+    ),
+    shape=_same_shape,
+    params=_layer_norm_params,
+    flops=no_flops,
+    keras_class="LayerNormalization",
+    label=lambda a: f"ε {a['epsilon']:g}",
+)
+
+
+def _normalization_shape(a, inputs):
+    """Same shape. Keras takes the statistics both or neither, of one form (two numbers,
+    or two lists of one length), and a list has one value per channel or one for all."""
+    mean, variance = a["mean"], a["variance"]
+    if (mean is None) != (variance is None):
+        raise ShapeError(
+            "normalization takes mean and variance together, or neither",
+            hint="give both (fixed statistics) or neither (statistics as weights, "
+            "loaded from a weights file or set by adapt())",
+        )
+    if mean is None:
+        return inputs[0]
+    if _length(mean) != _length(variance):
+        raise ShapeError(
+            f"normalization's mean is {_describe_statistic(mean)} and its variance "
+            f"{_describe_statistic(variance)}",
+            hint="give two numbers, or two lists of the same length",
+        )
+    mean, variance = _per_channel(mean), _per_channel(variance)
+    channels = inputs[0][-1]
+    if len(mean) not in (1, channels):
+        raise ShapeError(
+            f"normalization's statistics have {len(mean)} values for {channels} channels",
+            hint="give one value per channel, or one number for all",
+        )
+    if min(variance) < 0:
+        raise ShapeError("normalization's variance cannot be negative", hint="a variance is σ²")
+    return inputs[0]
+
+
+def _length(statistic) -> int | None:
+    """A list's length; None for a number (Keras compares the two's numpy shapes)."""
+    return len(statistic) if isinstance(statistic, tuple) else None
+
+
+def _describe_statistic(statistic) -> str:
+    length = _length(statistic)
+    return "a number" if length is None else f"a list of {length}"
+
+
+def _per_channel(value) -> tuple:
+    """A statistic as a tuple of values: a number is a list of one (Keras broadcasts it)."""
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _normalization_params(a, inputs, out):
+    # Without fixed statistics Keras keeps them as weights: mean and variance per
+    # channel, and `count` (a scalar kept for old saved models), all non-trainable.
+    if a["mean"] is not None:
+        return (0, 0)
+    return (0, 2 * inputs[0][-1] + 1)
+
+
+NORMALIZATION = OpDef(
+    name="normalization",
+    family="norm",
+    help="(x - mean) / sqrt(variance) per channel (keras Normalization); without mean "
+    "and variance they are non-trainable weights, from a weights file or adapt()",
+    attrs=(
+        Attr("mean", OPTIONAL_NUMBERS, None, "per channel, or one for all", keras="mean"),
+        Attr("variance", OPTIONAL_NUMBERS, None, "per channel, or one for all", keras="variance"),
+    ),
+    shape=_normalization_shape,
+    params=_normalization_params,
+    flops=no_flops,
+    keras_class="Normalization",
+    label=lambda a: "statistics as weights" if a["mean"] is None else "fixed statistics",
+)
+
+
 def _odd(value):
     value = POSITIVE(value)
     if value % 2 == 0:  # the window is centred on each channel
@@ -339,6 +456,48 @@ SCALE = OpDef(
     params=no_params,
     flops=no_flops,
     keras_class="Rescaling",
+)
+
+
+def _layer_scale_shape(a, inputs):
+    if inputs[0][-1] != a["projection_dim"]:
+        raise ShapeError(
+            f"layer_scale has projection_dim {a['projection_dim']} but receives "
+            f"{inputs[0][-1]} channels",
+            hint='projection_dim is the number of channels it scales: "${in_channels}"',
+        )
+    return inputs[0]
+
+
+LAYER_SCALE = OpDef(
+    name="layer_scale",
+    family="activation",
+    help="multiplies each channel by a learned factor that starts at init_values "
+    "(keras.applications' ConvNeXt LayerScale)",
+    attrs=(
+        Attr(
+            "init_values",
+            UNIT_FLOAT,
+            help="the factors' initial value",
+            keras="init_values",
+            positional=True,
+            example=1e-6,
+        ),
+        Attr(
+            "projection_dim",
+            POSITIVE,
+            help="the channels it receives",
+            keras="projection_dim",
+            positional=True,
+            example=3,
+        ),
+    ),
+    shape=_layer_scale_shape,
+    params=lambda a, inputs, out: (a["projection_dim"], 0),
+    flops=no_flops,
+    keras_class="LayerScale",
+    label=lambda a: f"× {a['init_values']:g}",
+    custom_layer=True,
 )
 
 
@@ -566,6 +725,11 @@ CONCAT = OpDef(
 
 
 def _add_shape(a, inputs):
+    if not a.get("layer", True) and len(inputs) != 2:
+        raise ShapeError(
+            f"add with layer: false is keras.ops.add, which sums two paths, not {len(inputs)}",
+            hint="nest the sums, or leave out layer: false for an Add layer",
+        )
     if any(s != inputs[0] for s in inputs):
         shapes = ", ".join(format_shape(s) for s in inputs)
         if all(s[:-1] == inputs[0][:-1] for s in inputs):  # only the channels differ
@@ -590,13 +754,23 @@ ADD = OpDef(
     name="add",
     family="merge",
     help="sums paths of the same shape (keras Add)",
-    attrs=(),
+    attrs=(
+        Attr(
+            "layer",
+            BOOL,
+            True,
+            "false: the sum is keras.ops.add(a, b), an operation that keras.Model.layers "
+            "does not list, as keras.applications' ConvNeXt writes `inputs + x`",
+            constant=True,
+        ),
+    ),
     shape=_add_shape,
     params=no_params,
     flops=no_flops,
     keras_class="Add",
     merge=True,
     construct="add",
+    keras_operation=lambda a: None if a["layer"] else "add",
 )
 
 SCALED_ADD = OpDef(
@@ -631,10 +805,13 @@ ALL = (
     DEPTHWISE_CONV2D,
     SEPARABLE_CONV2D,
     BATCH_NORM,
+    LAYER_NORM,
+    NORMALIZATION,
     LRN,
     ACTIVATION_OP,
     DROPOUT,
     SCALE,
+    LAYER_SCALE,
     MAX_POOL,
     AVG_POOL,
     GLOBAL_AVG_POOL,
