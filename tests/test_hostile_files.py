@@ -124,6 +124,10 @@ def test_yaml_surprises_are_refused_honestly(tmp_path, text, message, where):
             SPEC.replace("[relu]", "[dense: {units: " + "9" * 5000 + "}]"),
             "is larger than archgen's limit",
         ),
+        (  # inside an expression (found by the long fuzz run: an internal error)
+            SPEC.replace("[relu]", '[dense: {units: "${' + "9" * 5000 + ' + 1}"}]'),
+            "is larger than archgen's limit",
+        ),
         (
             SPEC.replace("[8, 8, 3]", "[1000000000, 1000000000, 3]"),
             "whole numbers from 1 to 1,048,576",

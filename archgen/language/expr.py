@@ -226,7 +226,8 @@ class _Parser:
         self.tokens, self.text, self.loc, self.pos = tokens, text, loc, 0
 
     def fail(self, problem: str):
-        raise SpecError(f"bad expression '{self.text}': {problem}", self.loc, hint=OPERATORS_HELP)
+        shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."  # one line
+        raise SpecError(f"bad expression '{shown}': {problem}", self.loc, hint=OPERATORS_HELP)
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -283,6 +284,10 @@ class _Parser:
         if token == "[":
             return ListOf(self.items("]"))
         if token[0].isdigit() or token[0] == ".":
+            if "." not in token and len(token) > len(str(MAX_NUMBER)):  # before int() reads
+                self.fail(  # it: past 4,300 digits Python refuses, before that it takes time
+                    f"the number {token[:24]}... is larger than archgen's limit of {MAX_NUMBER:.0e}"
+                )
             return Num(float(token) if "." in token else int(token))
         if token[0] in "'\"":
             return Str(token[1:-1])
