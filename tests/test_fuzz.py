@@ -1,6 +1,6 @@
 """Property and fuzz tests: whatever the spec, archgen answers with a result or a SpecError.
 
-Three properties, each run by hypothesis:
+Five properties, each run by hypothesis:
 
 1. Random specs from a grammar of the spec language (ops, blocks with args,
    concat/add, repeat with an index, side paths, $names and ${expressions} with
@@ -20,6 +20,10 @@ Three properties, each run by hypothesis:
    aliases, duplicated or deleted lines, truncation, stray bytes): only
    SpecErrors with a location come out, and a mutant that still loads compiles
    to source that holds no code the spec did not ask for.
+4. Hostile text in every text field and the file name: every output (docs page and
+   index, DOT/SVG, the module, JSON) holds it as text.
+5. Files that are not specs (links out of the folder, devices, FIFOs, loops, sparse
+   files), reached by name, `extends:` or a folder: refused, unread, without a hang.
 
 Profiles (ARCHGEN_FUZZ): `ci` (the default; deterministic, about a minute on a
 shared 2-core machine) and `long` (random, many more cases; `scripts/fuzz-long`).
